@@ -1,0 +1,396 @@
+//! Request and response bodies of the REST API (`/api/v1`), shared by the server and the
+//! admin app. Plain serde types over the domain's enums; the OpenAPI schemas are derived
+//! behind the `openapi` feature. No database or web framework in this crate's tree: it
+//! builds for `wasm32-unknown-unknown`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+pub use domain::auth::{Role, Scope};
+pub use domain::ticket::{EventKind, Priority, Source, Status};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// An RFC 9457 problem (`application/problem+json`): every error the API answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[cfg_attr(feature = "openapi", schema(example = "https://ticketd.dev/problems/validation"))]
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short, human-readable summary of the kind of problem.
+    #[cfg_attr(feature = "openapi", schema(example = "Invalid input"))]
+    pub title: String,
+    /// The HTTP status code.
+    #[cfg_attr(feature = "openapi", schema(example = 422))]
+    pub status: u16,
+    /// What went wrong with this request.
+    #[cfg_attr(feature = "openapi", schema(example = "1 field is invalid"))]
+    pub detail: String,
+    /// Validation failures: field name (a JSON path for nested fields) → messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<BTreeMap<String, Vec<String>>>,
+}
+
+/// A workspace (tenant).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Workspace {
+    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(example = "Acme Support"))]
+    pub name: String,
+    /// Prefix of ticket references, e.g. `ACME` in `ACME-12`.
+    #[cfg_attr(feature = "openapi", schema(example = "ACME"))]
+    pub ticket_prefix: String,
+}
+
+/// A person, as shown beside a ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UserSummary {
+    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(example = "Ada Operator"))]
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(example = "ada@acme.test"))]
+    pub email: String,
+}
+
+/// A workspace member (for the assignee picker).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Member {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// Credentials for `POST /auth/login`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[cfg_attr(feature = "openapi", schema(example = "admin@acme.test"))]
+    pub email: String,
+    #[cfg_attr(feature = "openapi", schema(example = "admin password"))]
+    pub password: String,
+    /// The workspace's ticket prefix or id; needed only when the user belongs to several.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "ACME"))]
+    pub workspace: Option<String>,
+}
+
+/// A signed-in session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct LoginResponse {
+    /// A JWT (HS256) to send as `Authorization: Bearer <token>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[cfg_attr(feature = "openapi", schema(example = "Bearer"))]
+    pub token_type: String,
+    /// Seconds until the token expires.
+    #[cfg_attr(feature = "openapi", schema(example = 43200))]
+    pub expires_in: u64,
+    pub user: UserSummary,
+    pub workspace: Workspace,
+    pub role: Role,
+}
+
+/// An API token as listed (never with its secret).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApiToken {
+    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(example = "chat backend"))]
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: DateTime<Utc>,
+    /// Updated at most once a minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// Set when the token was revoked; a revoked token answers 401.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A new API token, with its secret: shown this once, store it now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreatedApiToken {
+    #[serde(flatten)]
+    pub token: ApiToken,
+    /// `tkd_<token id>_<random>`: send as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+/// Body of `POST /api-tokens`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiTokenRequest {
+    #[cfg_attr(feature = "openapi", schema(example = "chat backend"))]
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(example = json!(["conversations:write", "tools:invoke", "tickets:read"])))]
+    pub scopes: Vec<Scope>,
+}
+
+/// The token part of `GET /me`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TokenSummary {
+    pub id: Uuid,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+}
+
+/// `GET /me`: who is calling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Me {
+    /// The signed-in user, or null for an API token.
+    pub user: Option<UserSummary>,
+    /// The API token, or null for a signed-in user.
+    pub token: Option<TokenSummary>,
+    pub workspace: Workspace,
+    /// The user's role, or null for an API token.
+    pub role: Option<Role>,
+}
+
+/// A support ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Ticket {
+    pub id: Uuid,
+    /// Per-workspace sequence number: 1, 2, 3 … never reused.
+    #[cfg_attr(feature = "openapi", schema(example = 1234))]
+    pub number: i64,
+    /// `{ticket_prefix}-{number}`.
+    #[cfg_attr(feature = "openapi", schema(example = "ACME-1234"))]
+    pub reference: String,
+    pub workspace_id: Uuid,
+    pub agent_id: Option<Uuid>,
+    pub conversation_id: Option<Uuid>,
+    #[cfg_attr(feature = "openapi", schema(example = "Refund for order #5521 not received"))]
+    pub subject: String,
+    #[cfg_attr(feature = "openapi", schema(example = "Visitor paid twice for order #5521 and asked for a refund on May 2."))]
+    pub body: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub assigned_to_user_id: Option<Uuid>,
+    /// Operator notes.
+    pub notes: Option<String>,
+    /// Free-form context; `source` tells how the ticket was created.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"source": "api"})))]
+    pub metadata: serde_json::Value,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Message {
+    pub id: Uuid,
+    /// `visitor`, `assistant`, `operator`, `tool` or `system`.
+    #[cfg_attr(feature = "openapi", schema(example = "visitor"))]
+    pub role: String,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A conversation with its full, ordered message thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConversationThread {
+    pub id: Uuid,
+    pub agent_id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub messages: Vec<Message>,
+}
+
+/// A ticket with its chat transcript and assignee (`GET /tickets/{id-or-reference}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TicketDetail {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    /// The linked conversation, or null when the ticket was opened without a chat.
+    pub conversation: Option<ConversationThread>,
+    /// The assigned member, or null.
+    pub assignee: Option<UserSummary>,
+}
+
+/// Body of `POST /tickets`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateTicketRequest {
+    /// 1–120 characters, trimmed.
+    #[cfg_attr(feature = "openapi", schema(example = "Refund for order #5521 not received", max_length = 120))]
+    pub subject: String,
+    /// Required, at most 20,000 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "Paid twice on May 2; asked for a refund.", max_length = 20000))]
+    pub body: String,
+    /// Defaults to `normal`.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// A member to assign; the ticket then starts `pending`.
+    #[serde(default)]
+    pub assigned_to_user_id: Option<Uuid>,
+    /// Your own context, kept on the ticket; `source` is always set to `api`.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, example = json!({"crm_id": "C-88"})))]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Body of `PATCH /tickets/{id-or-reference}`: only the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTicketRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// A member's id, or null to unassign. Assigning an open ticket makes it `pending`;
+    /// unassigning a pending one makes it `open` (unless `status` is also given).
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>, nullable))]
+    pub assigned_to_user_id: Option<Option<Uuid>>,
+    /// Operator notes; null or blank clears them.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    pub notes: Option<Option<String>>,
+}
+
+/// Tells a field that is present (even as `null`) from one that is absent.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// Who did something on a ticket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Actor {
+    /// `user`, `token` or `system`.
+    #[cfg_attr(feature = "openapi", schema(example = "user"))]
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Option<Uuid>,
+    pub name: Option<String>,
+}
+
+/// One entry of a ticket's activity log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TicketEvent {
+    pub id: Uuid,
+    pub ticket_id: Uuid,
+    pub kind: EventKind,
+    /// The value before (null on creation or when unset).
+    pub from: Option<String>,
+    /// The value after.
+    pub to: Option<String>,
+    pub actor: Actor,
+    pub at: DateTime<Utc>,
+}
+
+/// Pagination and totals of a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ListMeta {
+    /// The page number (1 when walking by cursor).
+    pub page: u64,
+    pub per_page: u64,
+    /// Matching rows: exact up to 1,000, then an estimate unless `total_exact`.
+    pub total: u64,
+    /// Whether `total` is an exact count.
+    pub total_exact: bool,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl ListMeta {
+    /// The meta of a list returned whole.
+    pub fn whole(len: usize) -> Self {
+        let len = len as u64;
+        ListMeta { page: 1, per_page: len, total: len, total_exact: true, next_cursor: None }
+    }
+}
+
+/// A list: `{data, meta}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct List<T> {
+    pub data: Vec<T>,
+    pub meta: ListMeta,
+}
+
+impl<T> List<T> {
+    pub fn whole(data: Vec<T>) -> Self {
+        let meta = ListMeta::whole(data.len());
+        List { data, meta }
+    }
+}
+
+/// `GET /healthz` and `GET /readyz`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Health {
+    /// `ok`, or `unavailable` when a dependency is down.
+    #[cfg_attr(feature = "openapi", schema(example = "ok"))]
+    pub status: String,
+    /// `ok` / `unavailable` for the database (readiness only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_tells_null_from_absent() {
+        let patch: UpdateTicketRequest = serde_json::from_str(r#"{"assigned_to_user_id": null}"#).unwrap();
+        assert_eq!(patch.assigned_to_user_id, Some(None));
+        let patch: UpdateTicketRequest = serde_json::from_str(r#"{"notes": "x"}"#).unwrap();
+        assert_eq!(patch.assigned_to_user_id, None);
+        assert_eq!(patch.notes, Some(Some("x".into())));
+        assert!(serde_json::from_str::<UpdateTicketRequest>(r#"{"assignee": null}"#).is_err());
+    }
+
+    #[test]
+    fn detail_flattens_the_ticket() {
+        let ticket = Ticket {
+            id: Uuid::nil(),
+            number: 1,
+            reference: "ACME-1".into(),
+            workspace_id: Uuid::nil(),
+            agent_id: None,
+            conversation_id: None,
+            subject: "s".into(),
+            body: "b".into(),
+            status: Status::Open,
+            priority: Priority::Normal,
+            assigned_to_user_id: None,
+            notes: None,
+            metadata: serde_json::json!({"source": "api"}),
+            resolved_at: None,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        };
+        let json = serde_json::to_value(TicketDetail { ticket, conversation: None, assignee: None }).unwrap();
+        assert_eq!(json["reference"], "ACME-1");
+        assert!(json["conversation"].is_null() && json["assignee"].is_null());
+    }
+}

@@ -1,0 +1,212 @@
+//! Who may do what: operator roles, API token scopes, and the permission check that the
+//! API applies to every endpoint (SPEC section 3, "who").
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A member's role in a workspace. An admin may do everything an operator may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Operator,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 2] = [Role::Operator, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role `{s}`: expected one of admin, operator"))
+    }
+}
+
+/// What an API token may do. `admin` implies every other scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Scope {
+    #[serde(rename = "tickets:read")]
+    TicketsRead,
+    #[serde(rename = "tickets:write")]
+    TicketsWrite,
+    #[serde(rename = "conversations:write")]
+    ConversationsWrite,
+    #[serde(rename = "tools:invoke")]
+    ToolsInvoke,
+    #[serde(rename = "admin")]
+    Admin,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 5] = [
+        Scope::TicketsRead,
+        Scope::TicketsWrite,
+        Scope::ConversationsWrite,
+        Scope::ToolsInvoke,
+        Scope::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::TicketsRead => "tickets:read",
+            Scope::TicketsWrite => "tickets:write",
+            Scope::ConversationsWrite => "conversations:write",
+            Scope::ToolsInvoke => "tools:invoke",
+            Scope::Admin => "admin",
+        }
+    }
+
+    /// Parses a comma-separated list (`tickets:read,tickets:write`); at least one scope,
+    /// duplicates removed, order canonical.
+    pub fn parse_list(raw: &str) -> Result<Vec<Scope>, String> {
+        let mut scopes = raw
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(Scope::from_str)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::normalise(&mut scopes)?;
+        Ok(scopes)
+    }
+
+    /// Sorts and de-duplicates; an empty list is an error.
+    pub fn normalise(scopes: &mut Vec<Scope>) -> Result<(), String> {
+        scopes.sort();
+        scopes.dedup();
+        if scopes.is_empty() {
+            return Err("at least one scope is required".into());
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Scope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| {
+            format!(
+                "unknown scope `{s}`: expected one of {}",
+                Scope::ALL.map(Scope::as_str).join(", ")
+            )
+        })
+    }
+}
+
+/// The authenticated caller, as far as permissions go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A signed-in member with a role.
+    User(Role),
+    /// An API token with its scopes.
+    Token(Vec<Scope>),
+}
+
+/// What an endpoint asks of its caller: a role for users, a scope for tokens. `None`
+/// means that kind of caller may not call it at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requirement {
+    pub role: Option<Role>,
+    pub scope: Option<Scope>,
+}
+
+impl Requirement {
+    /// Operators (and admins), or tokens holding `scope`.
+    pub const fn operator_or(scope: Scope) -> Self {
+        Self { role: Some(Role::Operator), scope: Some(scope) }
+    }
+    /// Admins only; tokens need the `admin` scope.
+    pub const ADMIN: Self = Self { role: Some(Role::Admin), scope: Some(Scope::Admin) };
+    /// Any authenticated caller.
+    pub const ANY: Self = Self { role: Some(Role::Operator), scope: None };
+}
+
+impl Principal {
+    /// Whether this caller meets `req`. `Requirement::ANY` admits every token too.
+    pub fn allows(&self, req: Requirement) -> bool {
+        match self {
+            Principal::User(role) => match req.role {
+                Some(Role::Operator) => true,
+                Some(Role::Admin) => *role == Role::Admin,
+                None => false,
+            },
+            Principal::Token(scopes) => {
+                if req == Requirement::ANY {
+                    return true;
+                }
+                match req.scope {
+                    Some(needed) => scopes.contains(&Scope::Admin) || scopes.contains(&needed),
+                    None => false,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_parse_sorted_and_deduplicated() {
+        assert_eq!(
+            Scope::parse_list("tickets:write, tickets:read,tickets:read").unwrap(),
+            vec![Scope::TicketsRead, Scope::TicketsWrite]
+        );
+        assert!(Scope::parse_list("").is_err());
+        assert!(Scope::parse_list("tickets:delete").unwrap_err().contains("tickets:delete"));
+    }
+
+    #[test]
+    fn permission_table() {
+        let read = Requirement::operator_or(Scope::TicketsRead);
+        let cases: &[(Principal, Requirement, bool)] = &[
+            (Principal::User(Role::Operator), read, true),
+            (Principal::User(Role::Admin), read, true),
+            (Principal::User(Role::Operator), Requirement::ADMIN, false),
+            (Principal::User(Role::Admin), Requirement::ADMIN, true),
+            (Principal::Token(vec![Scope::TicketsRead]), read, true),
+            (Principal::Token(vec![Scope::TicketsWrite]), read, false),
+            (Principal::Token(vec![Scope::Admin]), read, true),
+            (Principal::Token(vec![Scope::TicketsRead]), Requirement::ADMIN, false),
+            (Principal::Token(vec![Scope::Admin]), Requirement::ADMIN, true),
+            (Principal::Token(vec![Scope::ToolsInvoke]), Requirement::ANY, true),
+            (Principal::User(Role::Operator), Requirement::ANY, true),
+        ];
+        for (principal, req, expected) in cases {
+            assert_eq!(principal.allows(*req), *expected, "{principal:?} {req:?}");
+        }
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert!("owner".parse::<Role>().is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! The tickets domain: identifiers, statuses, priorities, roles and scopes, and the rules
+//! that turn raw input into valid values ("parse, don't validate").
+//!
+//! This crate does no I/O and knows no framework: the store, the API and the admin app all
+//! build on it. It compiles for `wasm32-unknown-unknown`.
+
+pub mod auth;
+pub mod ids;
+pub mod list;
+pub mod ticket;
+pub mod time;
+pub mod validation;
+pub mod workspace;
+
+pub use ids::*;
+pub use validation::{FieldErrors, ValidationError};
