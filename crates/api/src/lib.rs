@@ -1,1 +1,125 @@
-//! placeholder
+//! The JSON API over HTTP (actix-web): handlers, the auth extractor, problem+json errors,
+//! and the OpenAPI document generated from the handlers' annotations (utoipa).
+//!
+//! `Application::build` binds a listener (port 0 in tests) and returns a server ready to
+//! run; the `ticketd` binary owns configuration and process concerns.
+
+pub mod auth;
+pub mod convert;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod jwt;
+pub mod openapi;
+pub mod tickets;
+pub mod tokens;
+pub mod users;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use store::Store;
+use tracing_actix_web::TracingLogger;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+use uuid::Uuid;
+
+pub use error::ApiError;
+pub use jwt::JwtKeys;
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Store,
+    pub jwt: JwtKeys,
+}
+
+/// Server settings the binary decides.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Worker threads (default: one per core).
+    pub workers: Option<usize>,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_timeout: u64,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self { workers: None, shutdown_timeout: 30 }
+    }
+}
+
+/// A path segment that must be a UUID; anything else cannot name a row, so 404.
+pub fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound)
+}
+
+/// Registers the API, the probes and the docs on an app, and returns the OpenAPI document.
+fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = routes(App::new().app_data(state)).split_for_parts();
+    app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
+        .default_service(web::to(not_found))
+        .wrap(TracingLogger::default())
+}
+
+fn routes<T>(app: App<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    app.into_utoipa_app()
+        .openapi(openapi::base())
+        .service(health::healthz)
+        .service(health::readyz)
+        .service(
+            scope("/api/v1")
+                .service(auth::login)
+                .service(auth::get_me)
+                .service(tokens::list_api_tokens)
+                .service(tokens::create_api_token)
+                .service(tokens::revoke_api_token)
+                .service(users::list_users)
+                .service(tickets::list_tickets)
+                .service(tickets::create_ticket)
+                .service(tickets::get_ticket)
+                .service(tickets::update_ticket)
+                .service(tickets::list_ticket_events),
+        )
+}
+
+/// The OpenAPI document, exactly as served at `/api-docs/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes(App::new()).split_for_parts().1
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
+    let _ = req;
+    ApiError::NotFound.error_response()
+}
+
+/// Binds the server to `listener` and returns it, ready to be awaited.
+pub fn serve(listener: TcpListener, state: AppState, options: &ServerOptions) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
+    let mut server = HttpServer::new(move || app(state.clone()))
+        .shutdown_timeout(options.shutdown_timeout)
+        .listen(listener)?;
+    if let Some(workers) = options.workers {
+        server = server.workers(workers);
+    }
+    Ok(server.run())
+}

@@ -1,1 +1,119 @@
-//! placeholder
+//! Storage: SeaORM entities and the repositories over them. This is the only crate that
+//! speaks SQL; callers get domain types back and pass the `WorkspaceId` first, so a row of
+//! another workspace is simply not found.
+
+pub mod accounts;
+mod entity;
+mod error;
+mod password;
+pub mod records;
+pub mod tickets;
+pub mod tokens;
+
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+pub use error::StoreError;
+pub use records::*;
+
+use migration::MigratorTrait;
+
+/// Which database the store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The database, with the repositories as methods.
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    backend: Backend,
+}
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { max_connections: 16 }
+    }
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`). SQLite runs in WAL mode with a
+    /// busy timeout, so readers never wait for the writer and writers queue instead of failing.
+    pub async fn connect(url: &str, options: StoreOptions) -> Result<Self, StoreError> {
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Config(format!(
+                "unsupported DATABASE_URL `{url}`: use sqlite://… or postgres://…"
+            )));
+        };
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(options.max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if backend == Backend::Sqlite {
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(15))
+                    .foreign_keys(true)
+                    .create_if_missing(true)
+            });
+        }
+        let db = Database::connect(opts).await.map_err(StoreError::from_connect)?;
+        Ok(Self { db, backend })
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Whether the database answers (readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The raw connection, for tests and tools that inspect the database.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub async fn close(self) -> Result<(), StoreError> {
+        self.db.close().await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE),
+    /// so concurrent writers wait their turn instead of failing on a lock upgrade.
+    async fn write_tx(&self) -> Result<DatabaseTransaction, StoreError> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        Ok(self.db.begin_with_options(options).await?)
+    }
+}

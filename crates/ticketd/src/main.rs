@@ -1,1 +1,252 @@
-fn main() {}
+//! `ticketd`: the tickets service in one binary — the API, the docs and (later) the admin
+//! app, plus the commands that administer it. Configuration comes from the environment
+//! (and a `.env` file), every variable optional for the embedded SQLite default.
+
+mod config;
+mod seed;
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use domain::auth::{Role, Scope};
+use domain::workspace::{Email, NewPassword, TicketPrefix, parse_person_name, parse_workspace_name};
+use store::Store;
+
+use crate::config::Config;
+
+#[derive(Debug, Parser)]
+#[command(name = "ticketd", version, about = "Durable support tickets: REST API, docs and admin app in one binary")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply pending migrations and serve the API, docs and admin app.
+    Serve {
+        /// Seed the demo workspace first if the database has no workspace yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Create the demo workspace "Acme Support" (prefix ACME) and print its credentials.
+    SeedDemo,
+    /// Manage workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum WorkspaceCommand {
+    /// Create a workspace with its first admin.
+    Create(WorkspaceCreate),
+}
+
+#[derive(Debug, Args)]
+struct WorkspaceCreate {
+    /// Display name, e.g. "Acme Support".
+    #[arg(long)]
+    name: String,
+    /// Ticket reference prefix, e.g. ACME (2–10 letters or digits).
+    #[arg(long)]
+    prefix: String,
+    /// The first admin's e-mail.
+    #[arg(long)]
+    admin_email: String,
+    /// The first admin's password (at least 10 characters).
+    #[arg(long)]
+    admin_password: String,
+    /// The first admin's display name (default: the part of the e-mail before @).
+    #[arg(long)]
+    admin_name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a member to a workspace (creating the user if needed).
+    Create(UserCreate),
+}
+
+#[derive(Debug, Args)]
+struct UserCreate {
+    /// The workspace's ticket prefix.
+    #[arg(long)]
+    workspace: String,
+    #[arg(long)]
+    email: String,
+    /// At least 10 characters (ignored for an existing user, who keeps theirs).
+    #[arg(long)]
+    password: String,
+    #[arg(long, value_parser = ["admin", "operator"])]
+    role: String,
+    /// Display name (default: the part of the e-mail before @).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create an API token and print its secret (alone, on stdout) once.
+    Create(TokenCreate),
+}
+
+#[derive(Debug, Args)]
+struct TokenCreate {
+    /// The workspace's ticket prefix.
+    #[arg(long)]
+    workspace: String,
+    /// What the token is for, e.g. "chat backend".
+    #[arg(long)]
+    name: String,
+    /// Comma-separated: tickets:read, tickets:write, conversations:write, tools:invoke, admin.
+    #[arg(long)]
+    scopes: String,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    config::init_tracing(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    config.prepare_database_dir()?;
+    let store = Store::connect(&config.database_url, store::StoreOptions::default())
+        .await
+        .with_context(|| format!("cannot open the database at {}", config.redacted_database_url()))?;
+    store.migrate().await.context("cannot apply migrations")?;
+    Ok(store)
+}
+
+fn default_name(email: &Email) -> String {
+    email.as_str().split('@').next().unwrap_or("admin").to_owned()
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo } => serve(config, demo).await,
+        Command::Migrate => {
+            open_store(&config).await?;
+            eprintln!("migrations applied to {}", config.redacted_database_url());
+            Ok(())
+        }
+        Command::SeedDemo => {
+            let store = open_store(&config).await?;
+            let demo = seed::seed_demo(&store).await?;
+            eprintln!("{}", demo.credentials());
+            Ok(())
+        }
+        Command::Workspace(WorkspaceCommand::Create(args)) => {
+            let name = parse_workspace_name(&args.name).map_err(anyhow::Error::msg).context("--name")?;
+            let prefix = TicketPrefix::parse(&args.prefix).map_err(anyhow::Error::msg).context("--prefix")?;
+            let email = Email::parse(&args.admin_email).map_err(anyhow::Error::msg).context("--admin-email")?;
+            let password =
+                NewPassword::parse(&args.admin_password).map_err(anyhow::Error::msg).context("--admin-password")?;
+            let admin_name = match &args.admin_name {
+                Some(n) => parse_person_name(n).map_err(anyhow::Error::msg).context("--admin-name")?,
+                None => default_name(&email),
+            };
+            let store = open_store(&config).await?;
+            let (ws, admin) = store.create_workspace(&name, &prefix, &email, &admin_name, &password).await?;
+            eprintln!(
+                "created workspace {} ({}) with admin {} [{}]",
+                ws.name, ws.ticket_prefix, admin.user.email, ws.id
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Create(args)) => {
+            let email = Email::parse(&args.email).map_err(anyhow::Error::msg).context("--email")?;
+            let password = NewPassword::parse(&args.password).map_err(anyhow::Error::msg).context("--password")?;
+            let role: Role = args.role.parse().map_err(anyhow::Error::msg).context("--role")?;
+            let name = match &args.name {
+                Some(n) => parse_person_name(n).map_err(anyhow::Error::msg).context("--name")?,
+                None => default_name(&email),
+            };
+            let store = open_store(&config).await?;
+            let member = match store.create_member(&args.workspace, &email, &name, &password, role).await {
+                Err(store::StoreError::NotFound) => bail!("no workspace with prefix {}", args.workspace),
+                other => other?,
+            };
+            eprintln!("added {} to {} as {}", member.user.email, args.workspace.to_ascii_uppercase(), member.role);
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create(args)) => {
+            let scopes = Scope::parse_list(&args.scopes).map_err(anyhow::Error::msg).context("--scopes")?;
+            let name = domain::validation::trimmed_text(&args.name, "the name", 1, 100)
+                .map_err(anyhow::Error::msg)
+                .context("--name")?;
+            let store = open_store(&config).await?;
+            let ws = match store.workspace_by_prefix(&args.workspace).await {
+                Err(store::StoreError::NotFound) => bail!("no workspace with prefix {}", args.workspace),
+                other => other?,
+            };
+            let (token, secret) = store.create_token(ws.id, &name, &scopes, None).await?;
+            let scope_list: Vec<_> = token.scopes.iter().map(|s| s.as_str()).collect();
+            eprintln!(
+                "created token {} ({}) for {} with scopes {}; the secret below is shown once",
+                token.name,
+                token.id,
+                ws.ticket_prefix,
+                scope_list.join(",")
+            );
+            println!("{secret}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let mut seeded = None;
+    if demo && store.count_workspaces().await? == 0 {
+        seeded = Some(seed::seed_demo(&store).await?);
+    }
+    let secret = config.jwt_secret()?;
+    let listener = TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
+    let address = listener.local_addr()?;
+    let state = api::AppState { store, jwt: api::JwtKeys::new(secret.as_bytes(), config.session_ttl_seconds) };
+    let server = api::serve(listener, state, &api::ServerOptions::default())?;
+    tracing::info!(%address, database = %config.redacted_database_url(), "ticketd listening");
+    eprintln!("ticketd is listening on http://{address}");
+    eprintln!("  API:       http://{address}/api/v1  (OpenAPI: http://{address}/api-docs/openapi.json)");
+    eprintln!("  API docs:  http://{address}/docs/");
+    if let Some(demo) = seeded {
+        eprintln!("{}", demo.credentials());
+    } else if demo {
+        eprintln!("  demo data: the database already has a workspace; sign in with the demo credentials from its first run");
+        eprintln!("             ({} / {})", seed::DEMO_ADMIN_EMAIL, seed::DEMO_ADMIN_PASSWORD);
+    }
+    server.await.context("the server failed")?;
+    tracing::info!("ticketd stopped");
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! Sign-in and the caller's identity.
+
+use actix_web::{HttpResponse, get, post, web};
+use api_types::{LoginRequest, LoginResponse, Me, Problem, TokenSummary};
+use domain::auth::Requirement;
+use store::accounts::LoginError;
+
+use crate::error::ApiError;
+use crate::extract::{Auth, JsonBody};
+use crate::{AppState, convert};
+
+/// Sign in with e-mail and password.
+///
+/// Answers a session token (JWT, HS256) for the `Authorization: Bearer` header. The same
+/// 401 answers an unknown e-mail and a wrong password.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Invalid e-mail or password", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing fields, or a workspace must be chosen", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(state: web::Data<AppState>, body: JsonBody<LoginRequest>) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { email, password, workspace } = body.0;
+    let mut errors = domain::FieldErrors::new();
+    if email.trim().is_empty() {
+        errors.add("email", "this field is required");
+    }
+    if password.is_empty() {
+        errors.add("password", "this field is required");
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let session = match state.store.authenticate(&email, &password, workspace.as_deref()).await {
+        Ok(session) => session,
+        Err(LoginError::InvalidCredentials) => return Err(ApiError::Unauthorized("invalid e-mail or password".into())),
+        Err(LoginError::ChooseWorkspace(v)) => return Err(v.into()),
+        Err(LoginError::Store(e)) => return Err(e.into()),
+    };
+    let access_token = state.jwt.issue(session.user.id, session.workspace.id, session.role)?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: state.jwt.ttl_seconds,
+        user: convert::user(session.user),
+        workspace: convert::workspace(session.workspace),
+        role: session.role,
+    }))
+}
+
+/// Who is calling: the signed-in user or the API token, with the workspace.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 401, description = "Missing or invalid credentials", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+pub async fn get_me(auth: Auth) -> Result<HttpResponse, ApiError> {
+    auth.require(Requirement::ANY)?;
+    let Auth { workspace, principal: _, session, token } = auth;
+    let (user, role) = match session {
+        Some(s) => (Some(convert::user(s.user)), Some(s.role)),
+        None => (None, None),
+    };
+    let token = token.map(|t| TokenSummary { id: t.id.0, name: t.name, scopes: t.scopes });
+    Ok(HttpResponse::Ok().json(Me { user, token, workspace: convert::workspace(workspace), role }))
+}

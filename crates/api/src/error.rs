@@ -1,0 +1,138 @@
+//! `ApiError`: every failure a handler can answer, rendered as `application/problem+json`
+//! (RFC 9457). A 500 says nothing internal; its cause goes to the log.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use api_types::Problem;
+use domain::{FieldErrors, ValidationError};
+use store::StoreError;
+
+const PROBLEM_BASE: &str = "https://ticketd.dev/problems/";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{detail}")]
+    Validation { detail: String, errors: FieldErrors },
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("the service is temporarily unavailable")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn validation(errors: FieldErrors) -> Self {
+        let n = errors.0.len();
+        let detail = if n == 1 { "1 field is invalid".to_owned() } else { format!("{n} fields are invalid") };
+        ApiError::Validation { detail, errors }
+    }
+
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::validation(FieldErrors::single(field, message))
+    }
+
+    fn parts(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::Validation { .. } => ("validation", "Invalid input"),
+            ApiError::BadRequest(_) => ("bad-request", "Malformed request"),
+            ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
+            ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
+            ApiError::NotFound => ("not-found", "Not found"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
+            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.parts();
+        let detail = match self {
+            ApiError::NotFound => "no such resource in this workspace".to_owned(),
+            ApiError::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
+            ApiError::Unavailable(_) => "the database is unavailable; try again shortly".to_owned(),
+            other => other.to_string(),
+        };
+        let errors = match self {
+            ApiError::Validation { errors, .. } => Some(errors.0.clone().into_iter().collect::<BTreeMap<_, _>>()),
+            _ => None,
+        };
+        Problem {
+            kind: format!("{PROBLEM_BASE}{slug}"),
+            title: title.to_owned(),
+            status: self.status_code().as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(%cause, "internal error"),
+            ApiError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type("application/problem+json");
+        if matches!(self, ApiError::Unauthorized(_)) {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if matches!(self, ApiError::Unavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(err: ValidationError) -> Self {
+        ApiError::validation(err.0)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Conflict(detail) => ApiError::Conflict(detail),
+            StoreError::Validation(v) => v.into(),
+            StoreError::IdempotencyMismatch => ApiError::field(
+                "Idempotency-Key",
+                "this key was already used with a different request; use a new key for a new request",
+            ),
+            StoreError::Unavailable(e) => ApiError::Unavailable(e.to_string()),
+            StoreError::Config(e) => ApiError::Internal(e),
+            StoreError::Db(e) => ApiError::Internal(e.to_string()),
+        }
+    }
+}

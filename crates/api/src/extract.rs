@@ -1,0 +1,266 @@
+//! Extractors: `JsonBody` (JSON with field-level 422s, 400 for malformed JSON, 413 past the
+//! size limit) and `Auth` (the caller, from a JWT or an API token).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use domain::FieldErrors;
+use domain::auth::{Principal, Requirement, Role, Scope};
+use futures_util::StreamExt;
+use serde::de::DeserializeOwned;
+use store::{ApiToken, Session, Workspace};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The default body limit; routes may configure another with `web::JsonConfig`-like data.
+pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
+
+/// Per-route body limit, set with `.app_data(BodyLimit(n))`.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON request body. Wrong types, missing fields and unknown enum values answer 422
+/// naming the field; malformed JSON answers 400; a body over the limit answers 413.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let too_large = || ApiError::PayloadTooLarge(format!("the body must be at most {limit} bytes"));
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse_json(&body).map(JsonBody)
+        })
+    }
+}
+
+/// Parses a JSON document into `T`, classifying errors as 400 (syntax) or 422 (data).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest("the request body is empty: send a JSON object".into()));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    match result {
+        Ok(value) => {
+            de.end().map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+            Ok(value)
+        }
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let (field, message) = describe_data_error(&path, &inner.to_string());
+                    Err(ApiError::validation(FieldErrors::single(field, message)))
+                }
+                _ => Err(ApiError::BadRequest(format!("malformed JSON: {inner}"))),
+            }
+        }
+    }
+}
+
+/// Turns serde's message into a field name and a readable message. serde reports a
+/// missing field at the parent's path, with the name only in the text.
+fn describe_data_error(path: &str, message: &str) -> (String, String) {
+    let message = message.split(" at line ").next().unwrap_or(message).to_owned();
+    if let Some(rest) = message.strip_prefix("missing field `")
+        && let Some(name) = rest.split('`').next()
+    {
+        let field = if path == "." || path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+        return (field, "this field is required".into());
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some(name) = rest.split('`').next()
+    {
+        let field = if path == "." || path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+        return (field, "unknown field".into());
+    }
+    let field = if path == "." || path.is_empty() { "body".to_owned() } else { path.to_owned() };
+    (field, message)
+}
+
+/// The authenticated caller: a signed-in member or an API token, and its workspace.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub workspace: Workspace,
+    pub principal: Principal,
+    pub session: Option<Session>,
+    pub token: Option<ApiToken>,
+}
+
+impl Auth {
+    /// 403 unless the caller meets `req`.
+    pub fn require(&self, req: Requirement) -> Result<(), ApiError> {
+        if self.principal.allows(req) {
+            return Ok(());
+        }
+        let detail = match (&self.principal, req) {
+            (Principal::User(_), Requirement { role: Some(Role::Admin), .. }) => "this needs the admin role".to_owned(),
+            (Principal::User(_), _) => "this is for API tokens only".to_owned(),
+            (Principal::Token(_), Requirement { scope: Some(scope), .. }) => {
+                format!("this token lacks the `{scope}` scope")
+            }
+            (Principal::Token(_), _) => "this is for signed-in users only".to_owned(),
+        };
+        Err(ApiError::Forbidden(detail))
+    }
+
+    pub fn workspace_id(&self) -> domain::WorkspaceId {
+        self.workspace.id
+    }
+
+    pub fn user_id(&self) -> Option<domain::UserId> {
+        self.session.as_ref().map(|s| s.user.id)
+    }
+
+    /// Who to record in the activity log.
+    pub fn actor(&self) -> store::Actor {
+        match (&self.session, &self.token) {
+            (Some(s), _) => store::Actor::User(s.user.id),
+            (None, Some(t)) => store::Actor::Token(t.id),
+            (None, None) => store::Actor::System,
+        }
+    }
+
+    pub fn scopes(&self) -> Option<&[Scope]> {
+        self.token.as_ref().map(|t| t.scopes.as_slice())
+    }
+}
+
+/// The bearer credential of a request, from the `Authorization` header.
+fn bearer(req: &HttpRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
+    }
+    None
+}
+
+impl FromRequest for Auth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(auth) = req.extensions().get::<Auth>() {
+            let auth = auth.clone();
+            return Box::pin(async move { Ok(auth) });
+        }
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let credential = bearer(req);
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let credential = credential.ok_or_else(|| {
+                ApiError::Unauthorized("send `Authorization: Bearer <token>` (a session token or an API token)".into())
+            })?;
+            let auth = authenticate(&state, &credential).await?;
+            req.extensions_mut().insert(auth.clone());
+            Ok(auth)
+        })
+    }
+}
+
+async fn authenticate(state: &AppState, credential: &str) -> Result<Auth, ApiError> {
+    if credential.starts_with("tkd_") {
+        let (token, workspace) = match state.store.token_by_secret(credential).await {
+            Ok(found) => found,
+            Err(store::StoreError::NotFound) => {
+                return Err(ApiError::Unauthorized("the API token is unknown or revoked".into()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let now = domain::time::now();
+        if token.last_used_at.is_none_or(|t| now - t >= store::tokens::LAST_USED_GRANULARITY) {
+            let store = state.store.clone();
+            let id = token.id;
+            // Off the request's critical path; a lost update only delays `last_used_at`.
+            actix_web::rt::spawn(async move {
+                if let Err(e) = store.touch_token(id, now).await {
+                    tracing::warn!(error = %e, "cannot record token use");
+                }
+            });
+        }
+        return Ok(Auth { workspace, principal: Principal::Token(token.scopes.clone()), session: None, token: Some(token) });
+    }
+    let claims = state.jwt.verify(credential)?;
+    let session = match state.store.session(claims.user_id(), claims.workspace_id()).await {
+        Ok(session) => session,
+        Err(store::StoreError::NotFound) => {
+            return Err(ApiError::Unauthorized("this session's user is no longer a member of the workspace".into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Auth {
+        workspace: session.workspace.clone(),
+        principal: Principal::User(session.role),
+        session: Some(session),
+        token: None,
+    })
+}
+
+/// Raw query-string pairs (repeated keys kept); 400 for an undecodable query string.
+pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use api_types::CreateTicketRequest;
+
+    fn err(body: &str) -> ApiError {
+        match parse_json::<CreateTicketRequest>(body.as_bytes()) {
+            Ok(_) => panic!("{body} parsed"),
+            Err(e) => e,
+        }
+    }
+
+    fn fields(e: &ApiError) -> Vec<String> {
+        match e {
+            ApiError::Validation { errors, .. } => errors.0.keys().cloned().collect(),
+            other => panic!("not a validation error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn data_errors_name_the_field() {
+        assert_eq!(fields(&err(r#"{"subject": "s", "body": "b", "priority": "extreme"}"#)), ["priority"]);
+        assert_eq!(fields(&err(r#"{"subject": 5, "body": "b"}"#)), ["subject"]);
+        assert_eq!(fields(&err(r#"{"subject": "s"}"#)), ["body"]);
+        assert_eq!(fields(&err(r#"{"subject": "s", "body": "b", "colour": 1}"#)), ["colour"]);
+        assert_eq!(fields(&err(r#"[1]"#)), ["body"]);
+    }
+
+    #[test]
+    fn syntax_errors_are_bad_requests() {
+        for body in [r#"{"subject": "#, "{,}", "", "  ", r#"{"subject": "s", "body": "b"} x"#] {
+            assert!(matches!(err(body), ApiError::BadRequest(_)), "{body}");
+        }
+    }
+}

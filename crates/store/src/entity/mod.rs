@@ -1,0 +1,12 @@
+//! SeaORM entities, one per table, mirroring `migrations/`. Behaviour lives in the
+//! repository modules, not here.
+
+pub mod api_token;
+pub mod conversation;
+pub mod idempotency_key;
+pub mod membership;
+pub mod message;
+pub mod ticket;
+pub mod ticket_event;
+pub mod user;
+pub mod workspace;

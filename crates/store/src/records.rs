@@ -1,0 +1,127 @@
+//! What the repositories return: plain values in domain types, free of SeaORM.
+
+use chrono::{DateTime, Utc};
+use domain::auth::{Role, Scope};
+use domain::ticket::{EventKind, Priority, Status};
+use domain::{AgentId, ConversationId, TicketId, TokenId, UserId, WorkspaceId};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    pub id: WorkspaceId,
+    pub name: String,
+    pub ticket_prefix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+/// A user in a workspace, with their role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user: User,
+    pub role: Role,
+}
+
+/// A signed-in user's context, reloaded on every request so that a removed member or a
+/// changed role takes effect at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: User,
+    pub workspace: Workspace,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: TokenId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub workspace_id: WorkspaceId,
+    pub number: i64,
+    pub reference: String,
+    pub agent_id: Option<AgentId>,
+    pub conversation_id: Option<ConversationId>,
+    pub subject: String,
+    pub body: String,
+    pub status: Status,
+    pub priority: Priority,
+    pub assigned_to_user_id: Option<UserId>,
+    pub notes: Option<String>,
+    pub metadata: serde_json::Value,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: uuid::Uuid,
+    pub role: String,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub agent_id: AgentId,
+    pub started_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub messages: Vec<Message>,
+}
+
+/// A ticket with what its page shows beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    pub conversation: Option<Conversation>,
+    pub assignee: Option<User>,
+}
+
+/// Who did something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    User(UserId),
+    Token(TokenId),
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorName {
+    pub actor: Actor,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketEvent {
+    pub id: uuid::Uuid,
+    pub ticket_id: TicketId,
+    pub kind: EventKind,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub actor: ActorName,
+    pub at: DateTime<Utc>,
+}
+
+/// One page of tickets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketPage {
+    pub tickets: Vec<Ticket>,
+    pub total: u64,
+    pub total_exact: bool,
+    /// The cursor of the next page, when there is one.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,527 @@
+//! Tickets: creation with per-workspace numbers and idempotency keys, lookups by id or
+//! reference, updates with their activity log, and the list with filters, search,
+//! keyset cursors and cheap totals.
+
+use std::collections::HashMap;
+
+use domain::list::{AssigneeFilter, Cursor, EXACT_TOTAL_LIMIT, Paging, Sort, TicketListQuery};
+use domain::ticket::{Change, EventKind, NewTicket, Priority, Source, Status, TicketKey, TicketPatch, TicketState};
+use domain::validation::ValidationError;
+use domain::{AgentId, ConversationId, TicketId, TokenId, UserId, WorkspaceId};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Statement, Value,
+};
+use uuid::Uuid;
+
+use crate::entity::{api_token, conversation, idempotency_key, membership, message, ticket, ticket_event, user, workspace};
+use crate::{
+    Actor, ActorName, Backend, Conversation, Message, Store, StoreError, Ticket, TicketDetail, TicketEvent, TicketPage,
+    User,
+};
+
+/// Everything a creation path decides about a new ticket.
+#[derive(Debug, Clone)]
+pub struct NewTicketInput {
+    pub ticket: NewTicket,
+    pub assignee: Option<UserId>,
+    pub agent_id: Option<AgentId>,
+    pub conversation_id: Option<ConversationId>,
+    pub source: Source,
+    /// Extra context; `source` is set from the field above.
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+    pub actor: Actor,
+}
+
+/// An `Idempotency-Key` and a fingerprint of the request that carried it.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// Whether a creation made a new row or replayed an earlier one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    New,
+    Replayed,
+}
+
+impl TryFrom<ticket::Model> for Ticket {
+    type Error = StoreError;
+    fn try_from(m: ticket::Model) -> Result<Self, StoreError> {
+        let ticket::Model {
+            id,
+            workspace_id,
+            number,
+            reference,
+            agent_id,
+            conversation_id,
+            subject,
+            body,
+            status,
+            priority,
+            assigned_to_user_id,
+            notes,
+            metadata,
+            resolved_at,
+            created_at,
+            updated_at,
+        } = m;
+        Ok(Ticket {
+            id: TicketId(id),
+            workspace_id: WorkspaceId(workspace_id),
+            number,
+            reference,
+            agent_id: agent_id.map(AgentId),
+            conversation_id: conversation_id.map(ConversationId),
+            subject,
+            body,
+            status: status.parse().map_err(|e: String| StoreError::Config(format!("corrupt status: {e}")))?,
+            priority: Priority::from_rank(priority)
+                .ok_or_else(|| StoreError::Config(format!("corrupt priority rank {priority}")))?,
+            assigned_to_user_id: assigned_to_user_id.map(UserId),
+            notes,
+            metadata,
+            resolved_at,
+            created_at,
+            updated_at,
+        })
+    }
+}
+
+fn actor_columns(actor: Actor) -> (Option<Uuid>, Option<Uuid>) {
+    match actor {
+        Actor::User(u) => (Some(u.0), None),
+        Actor::Token(t) => (None, Some(t.0)),
+        Actor::System => (None, None),
+    }
+}
+
+fn event_model(ws: WorkspaceId, ticket: TicketId, change: &Change, actor: Actor, at: chrono::DateTime<chrono::Utc>) -> ticket_event::ActiveModel {
+    let (actor_user_id, actor_token_id) = actor_columns(actor);
+    ticket_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(ws.0),
+        ticket_id: Set(ticket.0),
+        kind: Set(change.kind.as_str().to_owned()),
+        from_value: Set(change.from.clone()),
+        to_value: Set(change.to.clone()),
+        actor_user_id: Set(actor_user_id),
+        actor_token_id: Set(actor_token_id),
+        created_at: Set(at),
+    }
+}
+
+async fn ensure_member<C: ConnectionTrait>(db: &C, ws: WorkspaceId, user: UserId) -> Result<(), StoreError> {
+    let found = membership::Entity::find_by_id((ws.0, user.0)).one(db).await?;
+    if found.is_none() {
+        return Err(ValidationError::field("assigned_to_user_id", "is not a member of this workspace").into());
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Creates a ticket: the next number of the workspace, the `created` event and the
+    /// idempotency record, all in one transaction. With an idempotency key already used
+    /// for the same request, the earlier ticket comes back (`Created::Replayed`), even
+    /// when the two requests race.
+    pub async fn create_ticket(
+        &self,
+        ws: WorkspaceId,
+        input: NewTicketInput,
+        idempotency: Option<Idempotency>,
+    ) -> Result<(Ticket, Created), StoreError> {
+        let tx = self.write_tx().await?;
+        let now = domain::time::now();
+        let id = TicketId::new();
+
+        if let Some(idem) = &idempotency {
+            let record = idempotency_key::ActiveModel {
+                workspace_id: Set(ws.0),
+                key: Set(idem.key.clone()),
+                request_hash: Set(idem.request_hash.clone()),
+                ticket_id: Set(id.0),
+                created_at: Set(now),
+            };
+            // The first request inserts; a concurrent one waits on the key, then inserts nothing.
+            let inserted = idempotency_key::Entity::insert(record)
+                .on_conflict_do_nothing()
+                .exec_without_returning(&tx)
+                .await?;
+            if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+                tx.rollback().await?;
+                return self.replay(ws, idem).await;
+            }
+        }
+
+        if let Some(assignee) = input.assignee {
+            ensure_member(&tx, ws, assignee).await?;
+        }
+
+        let bump = Query::update()
+            .table(workspace::Entity)
+            .value(workspace::Column::TicketCounter, Expr::col(workspace::Column::TicketCounter).add(1))
+            .and_where(workspace::Column::Id.eq(ws.0))
+            .returning(Query::returning().columns([workspace::Column::TicketCounter, workspace::Column::TicketPrefix]))
+            .to_owned();
+        let row = tx.query_one(&bump).await?.ok_or(StoreError::NotFound)?;
+        let number: i64 = row.try_get("", "ticket_counter")?;
+        let prefix: String = row.try_get("", "ticket_prefix")?;
+
+        let status = if input.assignee.is_some() { Status::Pending } else { Status::Open };
+        let mut metadata = input.metadata;
+        metadata.insert("source".into(), serde_json::Value::String(input.source.as_str().into()));
+        let model = ticket::ActiveModel {
+            id: Set(id.0),
+            workspace_id: Set(ws.0),
+            number: Set(number),
+            reference: Set(format!("{prefix}-{number}")),
+            agent_id: Set(input.agent_id.map(|a| a.0)),
+            conversation_id: Set(input.conversation_id.map(|c| c.0)),
+            subject: Set(input.ticket.subject),
+            body: Set(input.ticket.body),
+            status: Set(status.as_str().to_owned()),
+            priority: Set(input.ticket.priority.rank()),
+            assigned_to_user_id: Set(input.assignee.map(|u| u.0)),
+            notes: Set(None),
+            metadata: Set(serde_json::Value::Object(metadata)),
+            resolved_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let model = ticket::Entity::insert(model).exec_with_returning(&tx).await?;
+        let created = Change { kind: EventKind::Created, from: None, to: Some(status.as_str().into()) };
+        ticket_event::Entity::insert(event_model(ws, id, &created, input.actor, now))
+            .exec_without_returning(&tx)
+            .await?;
+        tx.commit().await?;
+        Ok((model.try_into()?, Created::New))
+    }
+
+    async fn replay(&self, ws: WorkspaceId, idem: &Idempotency) -> Result<(Ticket, Created), StoreError> {
+        let record = idempotency_key::Entity::find_by_id((ws.0, idem.key.clone()))
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if record.request_hash != idem.request_hash {
+            return Err(StoreError::IdempotencyMismatch);
+        }
+        let ticket = self.ticket(ws, &TicketKey::Id(TicketId(record.ticket_id))).await?;
+        Ok((ticket, Created::Replayed))
+    }
+
+    async fn find_ticket<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ws: WorkspaceId,
+        key: &TicketKey,
+        for_update: bool,
+    ) -> Result<ticket::Model, StoreError> {
+        let mut select = ticket::Entity::find().filter(ticket::Column::WorkspaceId.eq(ws.0));
+        select = match key {
+            TicketKey::Id(id) => select.filter(ticket::Column::Id.eq(id.0)),
+            TicketKey::Reference { number, .. } => select.filter(ticket::Column::Number.eq(*number)),
+        };
+        if for_update && self.backend == Backend::Postgres {
+            select = select.lock_exclusive();
+        }
+        let model = select.one(db).await?.ok_or(StoreError::NotFound)?;
+        if let TicketKey::Reference { prefix, number } = key
+            && model.reference != format!("{prefix}-{number}")
+        {
+            return Err(StoreError::NotFound);
+        }
+        Ok(model)
+    }
+
+    /// One ticket by id or reference.
+    pub async fn ticket(&self, ws: WorkspaceId, key: &TicketKey) -> Result<Ticket, StoreError> {
+        self.find_ticket(&self.db, ws, key, false).await?.try_into()
+    }
+
+    /// A ticket with its full conversation thread and its assignee.
+    pub async fn ticket_detail(&self, ws: WorkspaceId, key: &TicketKey) -> Result<TicketDetail, StoreError> {
+        let ticket = self.ticket(ws, key).await?;
+        let conversation = match ticket.conversation_id {
+            Some(id) => self.conversation_thread(ws, id).await?,
+            None => None,
+        };
+        let assignee = match ticket.assigned_to_user_id {
+            Some(id) => user::Entity::find_by_id(id.0).one(&self.db).await?.map(User::from),
+            None => None,
+        };
+        Ok(TicketDetail { ticket, conversation, assignee })
+    }
+
+    /// A conversation with every message, oldest first.
+    pub async fn conversation_thread(
+        &self,
+        ws: WorkspaceId,
+        id: ConversationId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let Some(conv) = conversation::Entity::find_by_id(id.0)
+            .filter(conversation::Column::WorkspaceId.eq(ws.0))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let messages = message::Entity::find()
+            .filter(message::Column::ConversationId.eq(conv.id))
+            .order_by_asc(message::Column::CreatedAt)
+            .order_by_asc(message::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| Message { id: m.id, role: m.role, content: m.content, created_at: m.created_at })
+            .collect();
+        Ok(Some(Conversation {
+            id: ConversationId(conv.id),
+            agent_id: AgentId(conv.agent_id),
+            started_at: conv.started_at,
+            last_activity_at: conv.last_activity_at,
+            messages,
+        }))
+    }
+
+    /// Applies an operator's change with the status rules, logging one event per changed
+    /// field, in one transaction (the row is locked on PostgreSQL; SQLite writes one at a time).
+    pub async fn update_ticket(
+        &self,
+        ws: WorkspaceId,
+        key: &TicketKey,
+        patch: &TicketPatch,
+        actor: Actor,
+    ) -> Result<Ticket, StoreError> {
+        let tx = self.write_tx().await?;
+        let model = self.find_ticket(&tx, ws, key, true).await?;
+        if let Some(Some(assignee)) = patch.assignee {
+            ensure_member(&tx, ws, assignee).await?;
+        }
+        let current: Ticket = model.clone().try_into()?;
+        let state = TicketState {
+            status: current.status,
+            priority: current.priority,
+            assignee: current.assigned_to_user_id,
+            notes: current.notes.clone(),
+            resolved_at: current.resolved_at,
+        };
+        let now = domain::time::now();
+        let (next, changes) = state.apply(patch, now);
+        if changes.is_empty() {
+            tx.rollback().await?;
+            return Ok(current);
+        }
+        let mut active: ticket::ActiveModel = model.into();
+        active.status = Set(next.status.as_str().to_owned());
+        active.priority = Set(next.priority.rank());
+        active.assigned_to_user_id = Set(next.assignee.map(|u| u.0));
+        active.notes = Set(next.notes.clone());
+        active.resolved_at = Set(next.resolved_at);
+        active.updated_at = Set(now);
+        let updated = ticket::Entity::update(active).exec(&tx).await?;
+        let events: Vec<_> = changes.iter().map(|c| event_model(ws, current.id, c, actor, now)).collect();
+        ticket_event::Entity::insert_many(events).exec_without_returning(&tx).await?;
+        tx.commit().await?;
+        updated.try_into()
+    }
+
+    /// The activity log of a ticket, oldest first, with the actors' names.
+    pub async fn ticket_events(&self, ws: WorkspaceId, key: &TicketKey) -> Result<Vec<TicketEvent>, StoreError> {
+        let ticket = self.find_ticket(&self.db, ws, key, false).await?;
+        let rows = ticket_event::Entity::find()
+            .filter(ticket_event::Column::TicketId.eq(ticket.id))
+            .filter(ticket_event::Column::WorkspaceId.eq(ws.0))
+            .order_by_asc(ticket_event::Column::CreatedAt)
+            .order_by_asc(ticket_event::Column::Id)
+            .all(&self.db)
+            .await?;
+        let user_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.actor_user_id).collect();
+        let token_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.actor_token_id).collect();
+        let user_names: HashMap<Uuid, String> = if user_ids.is_empty() {
+            HashMap::new()
+        } else {
+            user::Entity::find()
+                .filter(user::Column::Id.is_in(user_ids))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.name))
+                .collect()
+        };
+        let token_names: HashMap<Uuid, String> = if token_ids.is_empty() {
+            HashMap::new()
+        } else {
+            api_token::Entity::find()
+                .filter(api_token::Column::Id.is_in(token_ids))
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect()
+        };
+        rows.into_iter()
+            .map(|r| {
+                let (actor, name) = match (r.actor_user_id, r.actor_token_id) {
+                    (Some(u), _) => (Actor::User(UserId(u)), user_names.get(&u).cloned()),
+                    (None, Some(t)) => (Actor::Token(TokenId(t)), token_names.get(&t).cloned()),
+                    (None, None) => (Actor::System, None),
+                };
+                Ok(TicketEvent {
+                    id: r.id,
+                    ticket_id: TicketId(r.ticket_id),
+                    kind: r.kind.parse().map_err(|e: String| StoreError::Config(format!("corrupt event kind: {e}")))?,
+                    from: r.from_value,
+                    to: r.to_value,
+                    actor: ActorName { actor, name },
+                    at: r.created_at,
+                })
+            })
+            .collect()
+    }
+
+    /// One page of the workspace's tickets. `AssigneeFilter::Me` must have been resolved
+    /// to the caller's id by then.
+    pub async fn list_tickets(&self, ws: WorkspaceId, query: &TicketListQuery) -> Result<TicketPage, StoreError> {
+        let filter = self.list_filter(ws, query)?;
+        let per_page = query.per_page();
+        let mut select = ticket::Entity::find().filter(filter.clone());
+        select = match &query.paging {
+            Paging::Page { page, per_page } => select.offset((page - 1) * per_page),
+            Paging::After { cursor: Some(cursor), .. } => select.filter(self.after(query.sort, cursor)),
+            Paging::After { cursor: None, .. } => select,
+        };
+        select = order(select, query.sort);
+        let mut rows = select.limit(per_page + 1).all(&self.db).await?;
+        let has_more = rows.len() as u64 > per_page;
+        rows.truncate(per_page as usize);
+        let tickets = rows.into_iter().map(Ticket::try_from).collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if has_more { tickets.last().map(|t| cursor_after(query.sort, t).encode()) } else { None };
+        let (total, total_exact) = self.count(filter).await?;
+        Ok(TicketPage { tickets, total, total_exact, next_cursor })
+    }
+
+    fn list_filter(&self, ws: WorkspaceId, query: &TicketListQuery) -> Result<Condition, StoreError> {
+        let mut cond = Condition::all()
+            .add(ticket::Column::WorkspaceId.eq(ws.0))
+            .add(ticket::Column::Status.is_in(query.statuses.iter().map(|s| s.as_str())));
+        if !query.priorities.is_empty() {
+            cond = cond.add(ticket::Column::Priority.is_in(query.priorities.iter().map(|p| p.rank())));
+        }
+        match query.assignee {
+            None => {}
+            Some(AssigneeFilter::Nobody) => cond = cond.add(ticket::Column::AssignedToUserId.is_null()),
+            Some(AssigneeFilter::User(u)) => cond = cond.add(ticket::Column::AssignedToUserId.eq(u.0)),
+            Some(AssigneeFilter::Me) => {
+                return Err(ValidationError::field("assignee", "`me` needs a signed-in user").into());
+            }
+        }
+        if let Some(q) = &query.q {
+            cond = cond.add(self.search(q));
+        }
+        Ok(cond)
+    }
+
+    /// Case-insensitive substring search over subject, body and reference, served by a
+    /// trigram index: `pg_trgm` GIN indexes, or the FTS5 trigram table on SQLite.
+    fn search(&self, q: &str) -> SimpleExpr {
+        match self.backend {
+            Backend::Postgres => {
+                let pattern = format!("%{}%", escape_like(q));
+                Expr::cust_with_values(
+                    r"(subject ILIKE $1 ESCAPE '\' OR body ILIKE $1 ESCAPE '\' OR reference ILIKE $1 ESCAPE '\')",
+                    [pattern],
+                )
+            }
+            Backend::Sqlite => {
+                // A quoted FTS5 string is matched as a substring by the trigram tokenizer.
+                let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+                Expr::cust_with_values("seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", [phrase])
+            }
+        }
+    }
+
+    /// Rows strictly after the cursor in the sort order (a row-value comparison, which
+    /// walks the index from the cursor on, whatever the depth).
+    fn after(&self, sort: Sort, cursor: &Cursor) -> SimpleExpr {
+        let (columns, op, mut values): (&str, &str, Vec<Value>) = match sort {
+            Sort::CreatedDesc => ("created_at, id", "<", vec![cursor.at.into()]),
+            Sort::CreatedAsc => ("created_at, id", ">", vec![cursor.at.into()]),
+            Sort::UpdatedDesc => ("updated_at, id", "<", vec![cursor.at.into()]),
+            Sort::PriorityDesc => (
+                "priority, created_at, id",
+                "<",
+                vec![cursor.priority_rank.unwrap_or_default().into(), cursor.at.into()],
+            ),
+        };
+        values.push(cursor.id.0.into());
+        let placeholders: Vec<String> = (1..=values.len())
+            .map(|i| match self.backend {
+                Backend::Postgres => format!("${i}"),
+                Backend::Sqlite => "?".to_owned(),
+            })
+            .collect();
+        Expr::cust_with_values(format!("({columns}) {op} ({})", placeholders.join(", ")), values)
+    }
+
+    /// The number of matching rows: exact up to 1,000; past that PostgreSQL's planner
+    /// estimate (at least 1,001), or 1,001 as a lower bound on SQLite.
+    async fn count(&self, filter: Condition) -> Result<(u64, bool), StoreError> {
+        let limited = ticket::Entity::find()
+            .select_only()
+            .expr(Expr::val(1))
+            .filter(filter.clone())
+            .limit(EXACT_TOTAL_LIMIT + 1)
+            .into_query();
+        let count = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from_subquery(limited, Alias::new("matching"))
+            .to_owned();
+        let row = self.db.query_one(&count).await?.ok_or(StoreError::NotFound)?;
+        let exact: i64 = row.try_get_by_index(0)?;
+        let exact = exact as u64;
+        if exact <= EXACT_TOTAL_LIMIT {
+            return Ok((exact, true));
+        }
+        if self.backend == Backend::Postgres {
+            let all = ticket::Entity::find().select_only().expr(Expr::val(1)).filter(filter).build(DbBackend::Postgres);
+            let explain = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                format!("EXPLAIN (FORMAT JSON) {}", all.sql),
+                all.values.map(|v| v.0).unwrap_or_default(),
+            );
+            if let Some(row) = self.db.query_one_raw(explain).await? {
+                let plan: serde_json::Value = row.try_get_by_index(0)?;
+                if let Some(rows) = plan[0]["Plan"]["Plan Rows"].as_f64() {
+                    return Ok((std::cmp::max(rows as u64, exact), false));
+                }
+            }
+        }
+        Ok((exact, false))
+    }
+}
+
+fn order(select: sea_orm::Select<ticket::Entity>, sort: Sort) -> sea_orm::Select<ticket::Entity> {
+    use ticket::Column as C;
+    match sort {
+        Sort::CreatedDesc => select.order_by_desc(C::CreatedAt).order_by_desc(C::Id),
+        Sort::CreatedAsc => select.order_by_asc(C::CreatedAt).order_by_asc(C::Id),
+        Sort::UpdatedDesc => select.order_by_desc(C::UpdatedAt).order_by_desc(C::Id),
+        Sort::PriorityDesc => select.order_by_desc(C::Priority).order_by_desc(C::CreatedAt).order_by_desc(C::Id),
+    }
+}
+
+fn cursor_after(sort: Sort, last: &Ticket) -> Cursor {
+    let (at, priority_rank) = match sort {
+        Sort::CreatedDesc | Sort::CreatedAsc => (last.created_at, None),
+        Sort::UpdatedDesc => (last.updated_at, None),
+        Sort::PriorityDesc => (last.created_at, Some(last.priority.rank())),
+    };
+    Cursor { sort: sort.as_str().to_owned(), at, priority_rank, id: last.id }
+}
+
+fn escape_like(q: &str) -> String {
+    q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

@@ -1,0 +1,166 @@
+//! Configuration from the environment (and `.env`), SPEC section 7.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use rand::RngCore;
+use tracing_subscriber::EnvFilter;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ticketd.sqlite?mode=rwc";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    jwt_secret: Option<String>,
+    pub session_ttl_seconds: u64,
+    pub log_json: bool,
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        // A missing .env is fine; a malformed one is an error worth seeing.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => bail!("cannot read .env: {e}"),
+        }
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let session_ttl_seconds = match var("TICKETD_SESSION_TTL_SECONDS") {
+            Some(v) => v.parse().context("TICKETD_SESSION_TTL_SECONDS must be a number of seconds")?,
+            None => 12 * 3600,
+        };
+        Ok(Self {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            bind: var("TICKETD_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            jwt_secret: var("TICKETD_JWT_SECRET"),
+            session_ttl_seconds,
+            log_json: var("TICKETD_LOG_FORMAT").is_some_and(|v| v == "json"),
+        })
+    }
+
+    fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite://").or_else(|| self.database_url.strip_prefix("sqlite:"))?;
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+
+    /// Creates the SQLite file's directory (e.g. `data/`) if needed.
+    pub fn prepare_database_dir(&self) -> anyhow::Result<()> {
+        if let Some(parent) = self.sqlite_path().as_deref().and_then(|p| p.parent())
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        Ok(())
+    }
+
+    /// The URL without its password, for logs.
+    pub fn redacted_database_url(&self) -> String {
+        let url = &self.database_url;
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                let credentials = &url[scheme + 3..at];
+                match credentials.split_once(':') {
+                    Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                    None => url.clone(),
+                }
+            }
+            _ => url.clone(),
+        }
+    }
+
+    /// The JWT secret: `TICKETD_JWT_SECRET`, or with SQLite one generated once and kept
+    /// beside the database file (mode 0600). PostgreSQL deployments run several instances,
+    /// which must share the secret, so there it is required.
+    pub fn jwt_secret(&self) -> anyhow::Result<String> {
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < 32 {
+                bail!("TICKETD_JWT_SECRET must be at least 32 characters");
+            }
+            return Ok(secret.clone());
+        }
+        let Some(db_path) = self.sqlite_path() else {
+            bail!("TICKETD_JWT_SECRET is required with PostgreSQL (all instances must share it)");
+        };
+        let path = db_path.with_extension("jwt-secret");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            let existing = existing.trim().to_owned();
+            if existing.len() >= 32 {
+                return Ok(existing);
+            }
+        }
+        let mut bytes = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        let secret = hex::encode(bytes);
+        write_private(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+        tracing::info!(path = %path.display(), "generated a JWT secret");
+        Ok(secret)
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    file.write_all(content.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    std::fs::write(path, content)
+}
+
+/// Logs to stderr: human-readable, or JSON lines with `TICKETD_LOG_FORMAT=json`;
+/// the level from `RUST_LOG` (default `info`).
+pub fn init_tracing(config: &Config) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(url: &str) -> Config {
+        Config {
+            database_url: url.into(),
+            bind: DEFAULT_BIND.into(),
+            jwt_secret: None,
+            session_ttl_seconds: 60,
+            log_json: false,
+        }
+    }
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(config(DEFAULT_DATABASE_URL).sqlite_path(), Some(PathBuf::from("data/ticketd.sqlite")));
+        assert_eq!(config("sqlite:///tmp/x.db").sqlite_path(), Some(PathBuf::from("/tmp/x.db")));
+        assert_eq!(config("postgres://u:p@h/db").sqlite_path(), None);
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(config("postgres://u:secret@h:5432/db").redacted_database_url(), "postgres://u:***@h:5432/db");
+        assert_eq!(config(DEFAULT_DATABASE_URL).redacted_database_url(), DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn jwt_secret_is_generated_once_beside_the_sqlite_file() {
+        let dir = std::env::temp_dir().join(format!("ticketd-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = config(&format!("sqlite://{}/t.sqlite?mode=rwc", dir.display()));
+        let first = cfg.jwt_secret().unwrap();
+        assert_eq!(first, cfg.jwt_secret().unwrap());
+        assert!(first.len() >= 32);
+        assert!(config("postgres://u:p@h/db").jwt_secret().is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
