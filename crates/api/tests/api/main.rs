@@ -1,0 +1,7 @@
+//! API integration tests: each test starts the real app on port 0 against a fresh
+//! database, once on SQLite and once on PostgreSQL (`db_test!`).
+
+mod helpers;
+
+mod auth;
+mod tickets;
