@@ -12,6 +12,7 @@ macro_rules! id_type {
 
         impl $name {
             /// A fresh, time-ordered id (UUIDv7 keeps B-tree inserts local).
+            #[cfg(not(target_arch = "wasm32"))]
             pub fn new() -> Self {
                 Self(Uuid::now_v7())
             }
@@ -21,6 +22,7 @@ macro_rules! id_type {
             }
         }
 
+        #[cfg(not(target_arch = "wasm32"))]
         impl Default for $name {
             fn default() -> Self {
                 Self::new()
