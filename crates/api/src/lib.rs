@@ -66,7 +66,16 @@ fn app(
         InitError = (),
     >,
 > {
-    let (app, api) = routes(App::new().app_data(state)).split_for_parts();
+    let app = App::new()
+        .app_data(state)
+        // Path and query extraction never fail with actix's plain-text errors: a segment
+        // that cannot be decoded cannot name a row.
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|err, _| ApiError::BadRequest(format!("malformed query string: {err}")).into()),
+        );
+    let (app, api) = routes(app).split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
         .default_service(web::to(not_found))
         .wrap(TracingLogger::default())
@@ -106,9 +115,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routes(App::new()).split_for_parts().1
 }
 
-async fn not_found(req: HttpRequest) -> HttpResponse {
+async fn not_found(_: HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
-    let _ = req;
     ApiError::NotFound.error_response()
 }
 

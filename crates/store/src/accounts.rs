@@ -197,7 +197,7 @@ impl Store {
             .filter_map(|(m, u)| u.map(|u| (m, u)))
             .map(|(m, u)| Ok(Member { role: parse_role(&m.role)?, user: u.into() }))
             .collect::<Result<Vec<_>, StoreError>>()?;
-        members.sort_by(|a, b| a.user.name.to_lowercase().cmp(&b.user.name.to_lowercase()));
+        members.sort_by_key(|m| m.user.name.to_lowercase());
         Ok(members)
     }
 

@@ -226,12 +226,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    // A configuration error (e.g. no TICKETD_JWT_SECRET with PostgreSQL) must stop us
+    // before the database is touched: migrated or seeded for a server that never starts.
+    config.prepare_database_dir()?;
+    let secret = config.jwt_secret()?;
     let store = open_store(&config).await?;
     let mut seeded = None;
     if demo && store.count_workspaces().await? == 0 {
         seeded = Some(seed::seed_demo(&store).await?);
     }
-    let secret = config.jwt_secret()?;
     let listener = TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
     let state = api::AppState { store, jwt: api::JwtKeys::new(secret.as_bytes(), config.session_ttl_seconds) };

@@ -1,0 +1,726 @@
+//! Integration tests of the real `ticketd` binary (SPEC section 7): every test runs it as a
+//! child process in a temp dir of its own (the working directory, so the default
+//! `data/ticketd.sqlite` lands there) and, for PostgreSQL, against a database of its own.
+//! Inherited configuration (`DATABASE_URL`, `TICKETD_*`, `RUST_LOG`) is removed; spawned
+//! servers are killed and databases dropped by guards, also when a test fails.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ticketd");
+const PG_BASE: &str = "postgres://postgres:postgres@127.0.0.1:5432";
+const JWT_SECRET: &str = "cli-test-secret-cli-test-secret-0123456789";
+/// How long a one-shot command may take before the test gives up on it.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a server may take to answer `/healthz`.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a server may take to exit after SIGTERM.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+
+const ADMIN_PASSWORD: &str = "correct horse battery";
+const OPERATOR_PASSWORD: &str = "operator pass 123";
+const CHAT_SCOPES: &str = "conversations:write,tools:invoke,tickets:read";
+
+const DEMO_ADMIN: (&str, &str) = ("admin@acme.test", "acme-admin-pass");
+const DEMO_OPERATOR: (&str, &str) = ("operator@acme.test", "acme-operator-pass");
+
+// ---------------------------------------------------------------------------------------
+// Harness
+// ---------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+fn psql(sql: &str) -> std::process::Output {
+    Command::new("psql")
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .env("PGPASSWORD", "postgres")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run psql")
+}
+
+/// A PostgreSQL database of the test's own, dropped with the guard.
+struct PgDb {
+    name: String,
+}
+
+impl PgDb {
+    fn create() -> Self {
+        let name = format!("t_{}", Uuid::new_v4().simple());
+        let out = psql(&format!("CREATE DATABASE {name}"));
+        assert!(out.status.success(), "CREATE DATABASE {name}: {}", String::from_utf8_lossy(&out.stderr));
+        PgDb { name }
+    }
+
+    fn url(&self) -> String {
+        format!("{PG_BASE}/{}", self.name)
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let _ = psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+/// The test's working directory (removed with the guard) and, for PostgreSQL, its database.
+struct Sandbox {
+    dir: PathBuf,
+    pg: Option<PgDb>,
+    runs: AtomicU32,
+}
+
+impl Sandbox {
+    fn new(backend: Backend) -> Self {
+        let dir = std::env::temp_dir().join(format!("ticketd-cli-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("create the temp dir");
+        let pg = (backend == Backend::Postgres).then(PgDb::create);
+        Sandbox { dir, pg, runs: AtomicU32::new(0) }
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.dir.join(relative)
+    }
+
+    /// `ticketd <args>` in the sandbox with a clean environment: nothing inherited that
+    /// configures ticketd; for PostgreSQL, the database URL and a JWT secret.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).current_dir(&self.dir).stdin(Stdio::null());
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("TICKETD_") {
+                cmd.env_remove(&key);
+            }
+        }
+        cmd.env_remove("DATABASE_URL").env_remove("RUST_LOG").env("RUST_BACKTRACE", "1");
+        if let Some(pg) = &self.pg {
+            cmd.env("DATABASE_URL", pg.url()).env("TICKETD_JWT_SECRET", JWT_SECRET);
+        }
+        cmd
+    }
+
+    /// Files for a child's stdout and stderr (files, not pipes: nothing can block).
+    fn output_files(&self) -> (PathBuf, PathBuf) {
+        let n = self.runs.fetch_add(1, Ordering::Relaxed);
+        (self.dir.join(format!("run-{n}.stdout")), self.dir.join(format!("run-{n}.stderr")))
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_command(self.command(args), args)
+    }
+
+    fn run_command(&self, mut cmd: Command, args: &[&str]) -> Run {
+        let (out_path, err_path) = self.output_files();
+        cmd.stdout(File::create(&out_path).expect("stdout file"));
+        cmd.stderr(File::create(&err_path).expect("stderr file"));
+        let mut child = ChildGuard(cmd.spawn().expect("spawn ticketd"));
+        let status = child.wait_for(COMMAND_TIMEOUT).unwrap_or_else(|| {
+            panic!("`ticketd {}` still running after {COMMAND_TIMEOUT:?}:\n{}", args.join(" "), read(&err_path))
+        });
+        Run { args: args.join(" "), status, stdout: read(&out_path), stderr: read(&err_path) }
+    }
+
+    /// Starts `ticketd <args>` on a free port and waits until `/healthz` answers.
+    async fn start(&self, args: &[&str]) -> Server {
+        self.start_command(self.command(args), args).await
+    }
+
+    async fn start_command(&self, mut cmd: Command, args: &[&str]) -> Server {
+        let port = free_port();
+        let (out_path, err_path) = self.output_files();
+        cmd.env("TICKETD_BIND", format!("127.0.0.1:{port}"));
+        cmd.stdout(File::create(&out_path).expect("stdout file"));
+        cmd.stderr(File::create(&err_path).expect("stderr file"));
+        let child = ChildGuard(cmd.spawn().expect("spawn ticketd"));
+        let mut server = Server { child, base: format!("http://127.0.0.1:{port}"), stderr: err_path };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + STARTUP_TIMEOUT;
+        loop {
+            if let Some(status) = server.child.0.try_wait().expect("try_wait") {
+                panic!("`ticketd {}` exited early ({status}):\n{}", args.join(" "), server.stderr());
+            }
+            if let Ok(resp) = client.get(format!("{}/healthz", server.base)).send().await
+                && resp.status() == StatusCode::OK
+            {
+                let body: Value = resp.json().await.expect("healthz JSON");
+                assert_eq!(body["status"], "ok");
+                return server;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "`ticketd {}` did not answer /healthz within {STARTUP_TIMEOUT:?}:\n{}",
+                args.join(" "),
+                server.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+    listener.local_addr().expect("local address").port()
+}
+
+/// A child process killed (and reaped) on drop, unless it has exited already.
+struct ChildGuard(Child);
+
+impl ChildGuard {
+    fn wait_for(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.0.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// A finished one-shot command.
+#[derive(Debug)]
+struct Run {
+    args: String,
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    fn success(self) -> Self {
+        assert!(
+            self.status.success(),
+            "`ticketd {}` failed ({}):\nstdout: {}\nstderr: {}",
+            self.args,
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        self.assert_no_panic();
+        self
+    }
+
+    /// A failure with a readable message on stderr (no panic, no backtrace, nothing on
+    /// stdout) that contains every one of `needles`.
+    #[track_caller]
+    fn failure(self, needles: &[&str]) -> Self {
+        assert!(
+            !self.status.success() && self.status.code().is_some(),
+            "`ticketd {}` should fail with an exit code, got {}:\nstdout: {}\nstderr: {}",
+            self.args,
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        self.assert_no_panic();
+        assert!(self.stderr.contains("error"), "`ticketd {}`: no error message on stderr: {}", self.args, self.stderr);
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "`ticketd {}`: stderr should mention {needle:?}: {}",
+                self.args,
+                self.stderr
+            );
+        }
+        assert_eq!(self.stdout, "", "`ticketd {}` printed on stdout", self.args);
+        self
+    }
+
+    #[track_caller]
+    fn assert_no_panic(&self) {
+        let lower = self.stderr.to_lowercase();
+        assert!(
+            !lower.contains("panicked") && !lower.contains("backtrace"),
+            "`ticketd {}` panicked or printed a backtrace: {}",
+            self.args,
+            self.stderr
+        );
+    }
+}
+
+/// A running server, killed on drop unless stopped with SIGTERM.
+struct Server {
+    child: ChildGuard,
+    base: String,
+    stderr: PathBuf,
+}
+
+impl Server {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn stderr(&self) -> String {
+        read(&self.stderr)
+    }
+
+    /// SIGTERM; asserts a clean exit (status 0) within `SHUTDOWN_TIMEOUT`. Returns stderr.
+    fn terminate(mut self) -> String {
+        let pid = self.child.0.id().to_string();
+        let kill = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+        assert!(kill.success(), "kill -TERM {pid} failed");
+        let started = Instant::now();
+        let status = self.child.wait_for(SHUTDOWN_TIMEOUT).unwrap_or_else(|| {
+            panic!("ticketd did not exit within {SHUTDOWN_TIMEOUT:?} of SIGTERM:\n{}", self.stderr())
+        });
+        assert!(status.success(), "ticketd exited with {status} after SIGTERM:\n{}", self.stderr());
+        assert!(started.elapsed() < SHUTDOWN_TIMEOUT);
+        self.stderr()
+    }
+}
+
+async fn login(client: &reqwest::Client, server: &Server, email: &str, password: &str) -> Value {
+    let resp = client
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .expect("login request");
+    let status = resp.status();
+    let body: Value = resp.json().await.expect("login JSON");
+    assert_eq!(status, StatusCode::OK, "login as {email}: {body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body["access_token"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    body
+}
+
+async fn get(client: &reqwest::Client, server: &Server, path: &str, bearer: &str) -> (StatusCode, Value) {
+    let resp = client.get(server.url(path)).bearer_auth(bearer).send().await.expect("GET request");
+    let status = resp.status();
+    let body = resp.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// Every ticket, in all four statuses (the list hides closed ones by default).
+async fn all_tickets(client: &reqwest::Client, server: &Server, bearer: &str) -> Vec<Value> {
+    let (status, body) =
+        get(client, server, "/api/v1/tickets?status=open,pending,resolved,closed&per_page=100", bearer).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let data = body["data"].as_array().expect("data array").clone();
+    assert_eq!(body["meta"]["total"], data.len(), "{body}");
+    data
+}
+
+fn statuses(tickets: &[Value]) -> BTreeSet<String> {
+    tickets.iter().map(|t| t["status"].as_str().expect("status").to_owned()).collect()
+}
+
+/// `workspace create` for the SMK workspace used by several tests.
+fn create_smoke_workspace(sandbox: &Sandbox) -> Run {
+    sandbox.run(&[
+        "workspace",
+        "create",
+        "--name",
+        "Smoke",
+        "--prefix",
+        "smk",
+        "--admin-email",
+        "a@smk.test",
+        "--admin-password",
+        ADMIN_PASSWORD,
+    ])
+}
+
+/// `token create`; asserts that stdout is the secret alone, on one line, and returns it.
+fn create_token(sandbox: &Sandbox, workspace: &str, name: &str, scopes: &str) -> String {
+    let run =
+        sandbox.run(&["token", "create", "--workspace", workspace, "--name", name, "--scopes", scopes]).success();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "stdout must be the secret alone: {:?}", run.stdout);
+    let secret = lines[0];
+    assert_eq!(run.stdout, format!("{secret}\n"), "nothing but the secret and a newline on stdout");
+    assert!(secret.starts_with("tkd_") && secret.len() > 20, "secret {secret:?}");
+    assert!(!secret.contains(char::is_whitespace), "secret {secret:?}");
+    assert!(run.stderr.contains(&format!("created token {name}")), "stderr: {}", run.stderr);
+    assert!(!run.stderr.contains(secret), "the secret must appear on stdout only: {}", run.stderr);
+    secret.to_owned()
+}
+
+// ---------------------------------------------------------------------------------------
+// 1. --help
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn help_for_every_command_mentions_its_flags() {
+    let sandbox = Sandbox::new(Backend::Sqlite);
+    let cases: &[(&[&str], &[&str])] = &[
+        (&[], &["serve", "migrate", "seed-demo", "workspace", "user", "token", "--help", "--version"]),
+        (&["serve"], &["--demo"]),
+        (&["migrate"], &["Apply pending migrations"]),
+        (&["seed-demo"], &["Acme Support"]),
+        (&["workspace"], &["create"]),
+        (&["workspace", "create"], &["--name", "--prefix", "--admin-email", "--admin-password", "--admin-name"]),
+        (&["user"], &["create"]),
+        (&["user", "create"], &["--workspace", "--email", "--password", "--role", "admin", "operator", "--name"]),
+        (&["token"], &["create"]),
+        (
+            &["token", "create"],
+            &["--workspace", "--name", "--scopes", "tickets:read", "tickets:write", "conversations:write", "tools:invoke"],
+        ),
+    ];
+    for (command, needles) in cases {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let run = sandbox.run(&args).success();
+        assert!(run.stdout.contains("Usage: ticketd"), "`ticketd {}`: {}", run.args, run.stdout);
+        for needle in *needles {
+            assert!(run.stdout.contains(needle), "`ticketd {}` should mention {needle:?}:\n{}", run.args, run.stdout);
+        }
+    }
+    // `--help` neither opens nor creates the database.
+    assert!(!sandbox.path("data").exists(), "--help created data/");
+
+    // No subcommand: usage on stderr, non-zero.
+    let run = sandbox.run(&[]);
+    assert!(!run.status.success());
+    assert!(run.stderr.contains("Usage: ticketd"), "{}", run.stderr);
+}
+
+// ---------------------------------------------------------------------------------------
+// 2 and 6. migrate / workspace create / user create / token create
+// ---------------------------------------------------------------------------------------
+
+fn cli_flow(backend: Backend) {
+    let sandbox = Sandbox::new(backend);
+    let sqlite = sandbox.path("data/ticketd.sqlite");
+
+    let run = sandbox.run(&["migrate"]).success();
+    assert!(run.stderr.contains("migrations applied"), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    match backend {
+        Backend::Sqlite => {
+            assert!(sqlite.is_file(), "migrate should create {}", sqlite.display());
+            assert!(std::fs::metadata(&sqlite).unwrap().len() > 0);
+            assert!(run.stderr.contains("sqlite://data/ticketd.sqlite"), "{}", run.stderr);
+        }
+        Backend::Postgres => {
+            assert!(!sandbox.path("data").exists(), "PostgreSQL must not create data/");
+            // The password is redacted in the message.
+            assert!(run.stderr.contains("postgres:***@"), "{}", run.stderr);
+            assert!(!run.stderr.contains("postgres:postgres@"), "{}", run.stderr);
+        }
+    }
+    // Migrating again is a no-op.
+    sandbox.run(&["migrate"]).success();
+
+    // workspace create
+    let run = create_smoke_workspace(&sandbox).success();
+    assert!(run.stderr.contains("created workspace Smoke (SMK) with admin a@smk.test"), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    create_smoke_workspace(&sandbox).failure(&["SMK", "taken"]);
+
+    let workspace = |prefix: &str, email: &str, password: &str| {
+        sandbox.run(&[
+            "workspace",
+            "create",
+            "--name",
+            "Other",
+            "--prefix",
+            prefix,
+            "--admin-email",
+            email,
+            "--admin-password",
+            password,
+        ])
+    };
+    workspace("x", "b@other.test", ADMIN_PASSWORD).failure(&["--prefix"]);
+    workspace("9lives", "b@other.test", ADMIN_PASSWORD).failure(&["--prefix"]);
+    workspace("with-dash", "b@other.test", ADMIN_PASSWORD).failure(&["--prefix"]);
+    workspace("OTH", "not-an-email", ADMIN_PASSWORD).failure(&["--admin-email"]);
+    workspace("OTH", "b@other.test", "short").failure(&["--admin-password", "at least 10"]);
+    let run = sandbox.run(&[
+        "workspace",
+        "create",
+        "--name",
+        "  ",
+        "--prefix",
+        "OTH",
+        "--admin-email",
+        "b@other.test",
+        "--admin-password",
+        ADMIN_PASSWORD,
+    ]);
+    run.failure(&["--name"]);
+    // A missing required flag is a usage error naming it.
+    sandbox.run(&["workspace", "create", "--name", "Other", "--prefix", "OTH"]).failure(&["--admin-email"]);
+
+    // user create
+    let user = |workspace: &str, email: &str, password: &str, role: &str| {
+        sandbox.run(&[
+            "user",
+            "create",
+            "--workspace",
+            workspace,
+            "--email",
+            email,
+            "--password",
+            password,
+            "--role",
+            role,
+        ])
+    };
+    let run = user("SMK", "op@smk.test", OPERATOR_PASSWORD, "operator").success();
+    assert!(run.stderr.contains("added op@smk.test to SMK as operator"), "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    // The prefix is case-insensitive.
+    let run = user("smk", "admin2@smk.test", OPERATOR_PASSWORD, "admin").success();
+    assert!(run.stderr.contains("added admin2@smk.test to SMK as admin"), "{}", run.stderr);
+    user("SMK", "op@smk.test", OPERATOR_PASSWORD, "operator").failure(&["op@smk.test", "already a member"]);
+    user("NOPE", "op2@smk.test", OPERATOR_PASSWORD, "operator").failure(&["no workspace with prefix NOPE"]);
+    user("SMK", "op2@smk.test", OPERATOR_PASSWORD, "owner").failure(&["--role", "owner"]);
+    user("SMK", "op2@", OPERATOR_PASSWORD, "operator").failure(&["--email"]);
+    user("SMK", "op2@smk.test", "short", "operator").failure(&["--password", "at least 10"]);
+
+    // token create
+    create_token(&sandbox, "SMK", "chat", CHAT_SCOPES);
+    let second = create_token(&sandbox, "smk", "admin tool", "admin");
+    assert!(second.starts_with("tkd_"));
+    let token = |workspace: &str, scopes: &str| {
+        sandbox.run(&["token", "create", "--workspace", workspace, "--name", "bad", "--scopes", scopes])
+    };
+    token("SMK", "tickets:read,tickets:delete").failure(&["--scopes", "tickets:delete"]);
+    token("SMK", ",").failure(&["--scopes"]);
+    token("NOPE", "tickets:read").failure(&["no workspace with prefix NOPE"]);
+    sandbox.run(&["token", "create", "--workspace", "SMK", "--name", " ", "--scopes", "admin"]).failure(&["--name"]);
+
+    if backend == Backend::Sqlite {
+        // The one-shot commands never need (so never write) the JWT secret.
+        assert!(!sandbox.path("data/ticketd.jwt-secret").exists());
+    }
+}
+
+#[test]
+fn sqlite_migrate_workspace_user_token() {
+    cli_flow(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_migrate_workspace_user_token() {
+    cli_flow(Backend::Postgres);
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. serve on SQLite: JWT secret file, sign-in, API tokens, SIGTERM, restart
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn sqlite_serve_keeps_its_jwt_secret_and_stops_on_sigterm() {
+    let sandbox = Sandbox::new(Backend::Sqlite);
+    create_smoke_workspace(&sandbox).success();
+    sandbox
+        .run(&[
+            "user",
+            "create",
+            "--workspace",
+            "SMK",
+            "--email",
+            "op@smk.test",
+            "--password",
+            OPERATOR_PASSWORD,
+            "--role",
+            "operator",
+        ])
+        .success();
+    let token = create_token(&sandbox, "SMK", "chat", CHAT_SCOPES);
+    let secret_path = sandbox.path("data/ticketd.jwt-secret");
+    assert!(!secret_path.exists());
+
+    let server = sandbox.start(&["serve"]).await;
+    let secret = std::fs::read_to_string(&secret_path).expect("serve writes data/ticketd.jwt-secret");
+    assert!(secret.trim().len() >= 32, "secret {secret:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secret_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the secret file must be private, mode {mode:o}");
+    }
+
+    let client = reqwest::Client::new();
+    let admin = login(&client, &server, "a@smk.test", ADMIN_PASSWORD).await;
+    assert_eq!(admin["role"], "admin");
+    assert_eq!(admin["workspace"]["ticket_prefix"], "SMK");
+    assert_eq!(admin["workspace"]["name"], "Smoke");
+    let session = admin["access_token"].as_str().unwrap().to_owned();
+    let operator = login(&client, &server, "op@smk.test", OPERATOR_PASSWORD).await;
+    assert_eq!(operator["role"], "operator");
+
+    let (status, me) = get(&client, &server, "/api/v1/me", &session).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["user"]["email"], "a@smk.test");
+    assert_eq!(me["role"], "admin");
+
+    // The token printed by `token create` authenticates.
+    let (status, me) = get(&client, &server, "/api/v1/me", &token).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["token"]["name"], "chat");
+    assert_eq!(me["user"], Value::Null);
+    assert_eq!(me["workspace"]["ticket_prefix"], "SMK");
+    let scopes: BTreeSet<&str> =
+        me["token"]["scopes"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert_eq!(scopes, BTreeSet::from(["conversations:write", "tools:invoke", "tickets:read"]));
+    let (status, body) = get(&client, &server, "/api/v1/tickets", &token).await;
+    assert_eq!(status, StatusCode::OK, "tickets:read lets the token list tickets: {body}");
+    let (status, _) = get(&client, &server, "/api/v1/me", "tkd_not-a-real-token").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // SIGTERM, with the client's keep-alive connection still open.
+    let log = server.terminate();
+    assert!(log.contains("ticketd is listening on http://127.0.0.1:"), "{log}");
+    drop(client);
+
+    // Second start: the same secret, so sessions issued before the restart still work.
+    let server = sandbox.start(&["serve"]).await;
+    assert_eq!(std::fs::read_to_string(&secret_path).unwrap(), secret, "the secret must be reused");
+    let client = reqwest::Client::new();
+    let (status, me) = get(&client, &server, "/api/v1/me", &session).await;
+    assert_eq!(status, StatusCode::OK, "a session from before the restart: {me}");
+    assert_eq!(me["user"]["email"], "a@smk.test");
+    let (status, _) = get(&client, &server, "/api/v1/me", &token).await;
+    assert_eq!(status, StatusCode::OK);
+    server.terminate();
+}
+
+// ---------------------------------------------------------------------------------------
+// 4. serve --demo, on SQLite and PostgreSQL
+// ---------------------------------------------------------------------------------------
+
+async fn serve_demo(sandbox: &Sandbox) {
+    let server = sandbox.start(&["serve", "--demo"]).await;
+    let client = reqwest::Client::new();
+    let admin = login(&client, &server, DEMO_ADMIN.0, DEMO_ADMIN.1).await;
+    assert_eq!(admin["role"], "admin");
+    assert_eq!(admin["workspace"]["ticket_prefix"], "ACME");
+    assert_eq!(admin["workspace"]["name"], "Acme Support");
+    let operator = login(&client, &server, DEMO_OPERATOR.0, DEMO_OPERATOR.1).await;
+    assert_eq!(operator["role"], "operator");
+
+    let admin_token = admin["access_token"].as_str().unwrap();
+    let tickets = all_tickets(&client, &server, admin_token).await;
+    assert_eq!(
+        statuses(&tickets),
+        BTreeSet::from(["open", "pending", "resolved", "closed"].map(String::from)),
+        "the demo has tickets in every status"
+    );
+    assert!(tickets.iter().all(|t| t["reference"].as_str().is_some_and(|r| r.starts_with("ACME-"))));
+    // The operator sees them too.
+    let operator_token = operator["access_token"].as_str().unwrap();
+    assert_eq!(all_tickets(&client, &server, operator_token).await.len(), tickets.len());
+    drop(client);
+    let log = server.terminate();
+    assert!(log.contains("demo workspace: Acme Support (prefix ACME)"), "{log}");
+    assert!(log.contains("admin@acme.test / acme-admin-pass"), "{log}");
+    assert!(log.contains("operator@acme.test / acme-operator-pass"), "{log}");
+
+    // Again on the same database: no second seeding, no failure.
+    let server = sandbox.start(&["serve", "--demo"]).await;
+    let client = reqwest::Client::new();
+    let admin = login(&client, &server, DEMO_ADMIN.0, DEMO_ADMIN.1).await;
+    let again = all_tickets(&client, &server, admin["access_token"].as_str().unwrap()).await;
+    assert_eq!(again.len(), tickets.len(), "serve --demo must not seed twice");
+    drop(client);
+    let log = server.terminate();
+    assert!(log.contains("already has a workspace"), "{log}");
+    assert!(!log.contains("demo workspace: Acme Support (prefix ACME)"), "{log}");
+}
+
+#[tokio::test]
+async fn sqlite_serve_demo_seeds_once() {
+    let sandbox = Sandbox::new(Backend::Sqlite);
+    serve_demo(&sandbox).await;
+    assert!(sandbox.path("data/ticketd.sqlite").is_file());
+    assert!(sandbox.path("data/ticketd.jwt-secret").is_file());
+}
+
+#[tokio::test]
+async fn postgres_serve_demo_seeds_once() {
+    let sandbox = Sandbox::new(Backend::Postgres);
+    // Without the required secret, `serve --demo` fails before seeding anything...
+    let mut cmd = sandbox.command(&["serve", "--demo"]);
+    cmd.env_remove("TICKETD_JWT_SECRET").env("TICKETD_BIND", format!("127.0.0.1:{}", free_port()));
+    sandbox.run_command(cmd, &["serve", "--demo"]).failure(&["TICKETD_JWT_SECRET"]);
+    // ... so that the first real start seeds (and prints the credentials).
+    serve_demo(&sandbox).await;
+    assert!(!sandbox.path("data").exists(), "PostgreSQL must not create data/");
+}
+
+// ---------------------------------------------------------------------------------------
+// 5. seed-demo; serve on PostgreSQL without TICKETD_JWT_SECRET
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn seed_demo_prints_the_credentials_on_stderr() {
+    let sandbox = Sandbox::new(Backend::Sqlite);
+    let run = sandbox.run(&["seed-demo"]).success();
+    assert_eq!(run.stdout, "", "credentials go to stderr");
+    assert!(run.stderr.contains("Acme Support (prefix ACME)"), "{}", run.stderr);
+    assert!(run.stderr.contains("admin@acme.test / acme-admin-pass"), "{}", run.stderr);
+    assert!(run.stderr.contains("operator@acme.test / acme-operator-pass"), "{}", run.stderr);
+    assert!(sandbox.path("data/ticketd.sqlite").is_file());
+    // A second run cannot create ACME again and says so, without a panic.
+    sandbox.run(&["seed-demo"]).failure(&["ACME"]);
+}
+
+#[test]
+fn postgres_serve_requires_a_jwt_secret() {
+    let sandbox = Sandbox::new(Backend::Postgres);
+    let serve = |secret: Option<&str>| {
+        let mut cmd = sandbox.command(&["serve"]);
+        cmd.env_remove("TICKETD_JWT_SECRET").env("TICKETD_BIND", format!("127.0.0.1:{}", free_port()));
+        if let Some(secret) = secret {
+            cmd.env("TICKETD_JWT_SECRET", secret);
+        }
+        sandbox.run_command(cmd, &["serve"])
+    };
+    serve(None).failure(&["TICKETD_JWT_SECRET", "PostgreSQL"]);
+    serve(Some("   ")).failure(&["TICKETD_JWT_SECRET"]);
+    serve(Some("too-short")).failure(&["TICKETD_JWT_SECRET", "32"]);
+    assert!(!sandbox.path("data").exists(), "no secret file is written for PostgreSQL");
+    // The configuration error came before the database was touched: nothing migrated.
+    let pg = sandbox.pg.as_ref().unwrap();
+    let out = Command::new("psql")
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", &pg.name, "-tA", "-c"])
+        .arg("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+        .env("PGPASSWORD", "postgres")
+        .output()
+        .expect("run psql");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "serve without a secret must not migrate");
+}
