@@ -20,7 +20,10 @@ use utoipa::ToSchema;
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Problem {
     /// A URI naming the kind of problem.
-    #[cfg_attr(feature = "openapi", schema(example = "https://ticketd.dev/problems/validation"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "https://ticketd.dev/problems/validation")
+    )]
     #[serde(rename = "type")]
     pub kind: String,
     /// A short, human-readable summary of the kind of problem.
@@ -174,9 +177,15 @@ pub struct Ticket {
     pub workspace_id: Uuid,
     pub agent_id: Option<Uuid>,
     pub conversation_id: Option<Uuid>,
-    #[cfg_attr(feature = "openapi", schema(example = "Refund for order #5521 not received"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Refund for order #5521 not received")
+    )]
     pub subject: String,
-    #[cfg_attr(feature = "openapi", schema(example = "Visitor paid twice for order #5521 and asked for a refund on May 2."))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Visitor paid twice for order #5521 and asked for a refund on May 2.")
+    )]
     pub body: String,
     pub status: Status,
     pub priority: Priority,
@@ -232,10 +241,19 @@ pub struct TicketDetail {
 #[serde(deny_unknown_fields)]
 pub struct CreateTicketRequest {
     /// 1–120 characters, trimmed.
-    #[cfg_attr(feature = "openapi", schema(example = "Refund for order #5521 not received", max_length = 120))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Refund for order #5521 not received", max_length = 120)
+    )]
     pub subject: String,
     /// Required, at most 20,000 characters.
-    #[cfg_attr(feature = "openapi", schema(example = "Paid twice on May 2; asked for a refund.", max_length = 20000))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            example = "Paid twice on May 2; asked for a refund.",
+            max_length = 20000
+        )
+    )]
     pub body: String,
     /// Defaults to `normal`.
     #[serde(default)]
@@ -254,19 +272,44 @@ pub struct CreateTicketRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTicketRequest {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status: Option<Status>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub priority: Option<Priority>,
     /// A member's id, or null to unassign. Assigning an open ticket makes it `pending`;
     /// unassigning a pending one makes it `open` (unless `status` is also given).
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>, nullable))]
     pub assigned_to_user_id: Option<Option<Uuid>>,
     /// Operator notes; null or blank clears them.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
     pub notes: Option<Option<String>>,
+}
+
+/// A field that may be absent but, when present, may not be `null`.
+fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
 }
 
 /// Tells a field that is present (even as `null`) from one that is absent.
@@ -309,7 +352,7 @@ pub struct TicketEvent {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct ListMeta {
-    /// The page number (1 when walking by cursor).
+    /// The page number; 0 when walking by cursor (the depth is not known).
     pub page: u64,
     pub per_page: u64,
     /// Matching rows: exact up to 1,000, then an estimate unless `total_exact`.
@@ -324,7 +367,13 @@ impl ListMeta {
     /// The meta of a list returned whole.
     pub fn whole(len: usize) -> Self {
         let len = len as u64;
-        ListMeta { page: 1, per_page: len, total: len, total_exact: true, next_cursor: None }
+        ListMeta {
+            page: 1,
+            per_page: len,
+            total: len,
+            total_exact: true,
+            next_cursor: None,
+        }
     }
 }
 
@@ -361,12 +410,18 @@ mod tests {
 
     #[test]
     fn patch_tells_null_from_absent() {
-        let patch: UpdateTicketRequest = serde_json::from_str(r#"{"assigned_to_user_id": null}"#).unwrap();
+        let patch: UpdateTicketRequest =
+            serde_json::from_str(r#"{"assigned_to_user_id": null}"#).unwrap();
         assert_eq!(patch.assigned_to_user_id, Some(None));
         let patch: UpdateTicketRequest = serde_json::from_str(r#"{"notes": "x"}"#).unwrap();
         assert_eq!(patch.assigned_to_user_id, None);
         assert_eq!(patch.notes, Some(Some("x".into())));
         assert!(serde_json::from_str::<UpdateTicketRequest>(r#"{"assignee": null}"#).is_err());
+        assert!(serde_json::from_str::<UpdateTicketRequest>(r#"{"status": null}"#).is_err());
+        assert_eq!(
+            serde_json::from_str::<UpdateTicketRequest>("{}").unwrap(),
+            UpdateTicketRequest::default()
+        );
     }
 
     #[test]
@@ -389,7 +444,12 @@ mod tests {
             created_at: Utc::now(),
             updated_at: Utc::now(),
         };
-        let json = serde_json::to_value(TicketDetail { ticket, conversation: None, assignee: None }).unwrap();
+        let json = serde_json::to_value(TicketDetail {
+            ticket,
+            conversation: None,
+            assignee: None,
+        })
+        .unwrap();
         assert_eq!(json["reference"], "ACME-1");
         assert!(json["conversation"].is_null() && json["assignee"].is_null());
     }

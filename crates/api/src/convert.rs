@@ -4,23 +4,55 @@
 use api_types as dto;
 
 pub fn workspace(w: store::Workspace) -> dto::Workspace {
-    let store::Workspace { id, name, ticket_prefix } = w;
-    dto::Workspace { id: id.0, name, ticket_prefix }
+    let store::Workspace {
+        id,
+        name,
+        ticket_prefix,
+    } = w;
+    dto::Workspace {
+        id: id.0,
+        name,
+        ticket_prefix,
+    }
 }
 
 pub fn user(u: store::User) -> dto::UserSummary {
     let store::User { id, name, email } = u;
-    dto::UserSummary { id: id.0, name, email }
+    dto::UserSummary {
+        id: id.0,
+        name,
+        email,
+    }
 }
 
 pub fn member(m: store::Member) -> dto::Member {
     let store::Member { user, role } = m;
-    dto::Member { id: user.id.0, name: user.name, email: user.email, role }
+    dto::Member {
+        id: user.id.0,
+        name: user.name,
+        email: user.email,
+        role,
+    }
 }
 
 pub fn api_token(t: store::ApiToken) -> dto::ApiToken {
-    let store::ApiToken { id, workspace_id: _, name, scopes, created_at, last_used_at, revoked_at } = t;
-    dto::ApiToken { id: id.0, name, scopes, created_at, last_used_at, revoked_at }
+    let store::ApiToken {
+        id,
+        workspace_id: _,
+        name,
+        scopes,
+        created_at,
+        last_used_at,
+        revoked_at,
+    } = t;
+    dto::ApiToken {
+        id: id.0,
+        name,
+        scopes,
+        created_at,
+        last_used_at,
+        revoked_at,
+    }
 }
 
 pub fn ticket(t: store::Ticket) -> dto::Ticket {
@@ -63,7 +95,13 @@ pub fn ticket(t: store::Ticket) -> dto::Ticket {
 }
 
 pub fn conversation(c: store::Conversation) -> dto::ConversationThread {
-    let store::Conversation { id, agent_id, started_at, last_activity_at, messages } = c;
+    let store::Conversation {
+        id,
+        agent_id,
+        started_at,
+        last_activity_at,
+        messages,
+    } = c;
     dto::ConversationThread {
         id: id.0,
         agent_id: agent_id.0,
@@ -72,20 +110,46 @@ pub fn conversation(c: store::Conversation) -> dto::ConversationThread {
         messages: messages
             .into_iter()
             .map(|m| {
-                let store::Message { id, role, content, created_at } = m;
-                dto::Message { id, role, content, created_at }
+                let store::Message {
+                    id,
+                    role,
+                    content,
+                    created_at,
+                } = m;
+                dto::Message {
+                    id,
+                    role,
+                    content,
+                    created_at,
+                }
             })
             .collect(),
     }
 }
 
 pub fn ticket_detail(d: store::TicketDetail) -> dto::TicketDetail {
-    let store::TicketDetail { ticket: t, conversation: c, assignee } = d;
-    dto::TicketDetail { ticket: ticket(t), conversation: c.map(conversation), assignee: assignee.map(user) }
+    let store::TicketDetail {
+        ticket: t,
+        conversation: c,
+        assignee,
+    } = d;
+    dto::TicketDetail {
+        ticket: ticket(t),
+        conversation: c.map(conversation),
+        assignee: assignee.map(user),
+    }
 }
 
 pub fn ticket_event(e: store::TicketEvent) -> dto::TicketEvent {
-    let store::TicketEvent { id, ticket_id, kind, from, to, actor, at } = e;
+    let store::TicketEvent {
+        id,
+        ticket_id,
+        kind,
+        from,
+        to,
+        actor,
+        at,
+    } = e;
     let (kind_name, actor_id) = match actor.actor {
         store::Actor::User(u) => ("user", Some(u.0)),
         store::Actor::Token(t) => ("token", Some(t.0)),
@@ -97,7 +161,11 @@ pub fn ticket_event(e: store::TicketEvent) -> dto::TicketEvent {
         kind,
         from,
         to,
-        actor: dto::Actor { kind: kind_name.into(), id: actor_id, name: actor.name },
+        actor: dto::Actor {
+            kind: kind_name.into(),
+            id: actor_id,
+            name: actor.name,
+        },
         at,
     }
 }

@@ -37,7 +37,11 @@ pub enum ApiError {
 impl ApiError {
     pub fn validation(errors: FieldErrors) -> Self {
         let n = errors.0.len();
-        let detail = if n == 1 { "1 field is invalid".to_owned() } else { format!("{n} fields are invalid") };
+        let detail = if n == 1 {
+            "1 field is invalid".to_owned()
+        } else {
+            format!("{n} fields are invalid")
+        };
         ApiError::Validation { detail, errors }
     }
 
@@ -63,12 +67,16 @@ impl ApiError {
         let (slug, title) = self.parts();
         let detail = match self {
             ApiError::NotFound => "no such resource in this workspace".to_owned(),
-            ApiError::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
+            ApiError::Internal(_) => {
+                "something went wrong on our side; it has been logged".to_owned()
+            }
             ApiError::Unavailable(_) => "the database is unavailable; try again shortly".to_owned(),
             other => other.to_string(),
         };
         let errors = match self {
-            ApiError::Validation { errors, .. } => Some(errors.0.clone().into_iter().collect::<BTreeMap<_, _>>()),
+            ApiError::Validation { errors, .. } => {
+                Some(errors.0.clone().into_iter().collect::<BTreeMap<_, _>>())
+            }
             _ => None,
         };
         Problem {

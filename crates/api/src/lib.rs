@@ -45,7 +45,10 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self { workers: None, shutdown_timeout: 30 }
+        Self {
+            workers: None,
+            shutdown_timeout: 30,
+        }
     }
 }
 
@@ -71,10 +74,9 @@ fn app(
         // Path and query extraction never fail with actix's plain-text errors: a segment
         // that cannot be decoded cannot name a row.
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
-        .app_data(
-            web::QueryConfig::default()
-                .error_handler(|err, _| ApiError::BadRequest(format!("malformed query string: {err}")).into()),
-        );
+        .app_data(web::QueryConfig::default().error_handler(|err, _| {
+            ApiError::BadRequest(format!("malformed query string: {err}")).into()
+        }));
     let (app, api) = routes(app).split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
         .default_service(web::to(not_found))
@@ -121,7 +123,11 @@ async fn not_found(_: HttpRequest) -> HttpResponse {
 }
 
 /// Binds the server to `listener` and returns it, ready to be awaited.
-pub fn serve(listener: TcpListener, state: AppState, options: &ServerOptions) -> std::io::Result<Server> {
+pub fn serve(
+    listener: TcpListener,
+    state: AppState,
+    options: &ServerOptions,
+) -> std::io::Result<Server> {
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || app(state.clone()))
         .shutdown_timeout(options.shutdown_timeout)

@@ -2,7 +2,10 @@
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use api_types::{CreateTicketRequest, List, ListMeta, Problem, Ticket, TicketDetail, TicketEvent, UpdateTicketRequest};
+use api_types::{
+    CreateTicketRequest, List, ListMeta, Problem, Ticket, TicketDetail, TicketEvent,
+    UpdateTicketRequest,
+};
 use domain::auth::{Requirement, Scope};
 use domain::list::{AssigneeFilter, Paging, TicketListQuery};
 use domain::ticket::{NewTicket, Source, TicketKey, TicketPatch, parse_notes};
@@ -49,16 +52,23 @@ fn ticket_key(raw: &str) -> Result<TicketKey, ApiError> {
     )
 )]
 #[get("/tickets")]
-pub async fn list_tickets(state: web::Data<AppState>, auth: Auth, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn list_tickets(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     auth.require(READ)?;
     let mut query = TicketListQuery::parse(&query_pairs(&req)?)?;
     if query.assignee == Some(AssigneeFilter::Me) {
-        let me = auth
-            .user_id()
-            .ok_or_else(|| ApiError::field("assignee", "`me` needs a signed-in user; pass a user id"))?;
+        let me = auth.user_id().ok_or_else(|| {
+            ApiError::field("assignee", "`me` needs a signed-in user; pass a user id")
+        })?;
         query.assignee = Some(AssigneeFilter::User(me));
     }
-    let page = state.store.list_tickets(auth.workspace_id(), &query).await?;
+    let page = state
+        .store
+        .list_tickets(auth.workspace_id(), &query)
+        .await?;
     let meta = ListMeta {
         page: match query.paging {
             Paging::Page { page, .. } => page,
@@ -97,11 +107,19 @@ pub async fn create_ticket(
     state: web::Data<AppState>,
     auth: Auth,
     req: HttpRequest,
-    body: JsonBody<CreateTicketRequest>,
+    body: Result<JsonBody<CreateTicketRequest>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
+    // The body is judged only once the caller may send it: a reader gets 403, not 422.
     auth.require(WRITE)?;
+    let body = body?;
     let idempotency = idempotency(&req, &body.0)?;
-    let CreateTicketRequest { subject, body: text, priority, assigned_to_user_id, metadata } = body.0;
+    let CreateTicketRequest {
+        subject,
+        body: text,
+        priority,
+        assigned_to_user_id,
+        metadata,
+    } = body.0;
     let new = NewTicket::parse(&subject, &text, priority)?;
     let input = NewTicketInput {
         ticket: new,
@@ -112,7 +130,10 @@ pub async fn create_ticket(
         metadata: metadata.unwrap_or_default(),
         actor: auth.actor(),
     };
-    let (ticket, created) = state.store.create_ticket(auth.workspace_id(), input, idempotency).await?;
+    let (ticket, created) = state
+        .store
+        .create_ticket(auth.workspace_id(), input, idempotency)
+        .await?;
     let location = format!("/api/v1/tickets/{}", ticket.reference);
     let mut response = match created {
         Created::New => HttpResponse::Created(),
@@ -124,7 +145,10 @@ pub async fn create_ticket(
     Ok(response.json(convert::ticket(ticket)))
 }
 
-fn idempotency(req: &HttpRequest, body: &CreateTicketRequest) -> Result<Option<Idempotency>, ApiError> {
+fn idempotency(
+    req: &HttpRequest,
+    body: &CreateTicketRequest,
+) -> Result<Option<Idempotency>, ApiError> {
     let Some(value) = req.headers().get("Idempotency-Key") else {
         return Ok(None);
     };
@@ -133,9 +157,17 @@ fn idempotency(req: &HttpRequest, body: &CreateTicketRequest) -> Result<Option<I
         .ok()
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= IDEMPOTENCY_KEY_MAX)
-        .ok_or_else(|| ApiError::field("Idempotency-Key", "must be 1 to 255 visible ASCII characters"))?;
+        .ok_or_else(|| {
+            ApiError::field(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )
+        })?;
     let canonical = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Some(Idempotency { key: key.to_owned(), request_hash: hex::encode(Sha256::digest(&canonical)) }))
+    Ok(Some(Idempotency {
+        key: key.to_owned(),
+        request_hash: hex::encode(Sha256::digest(&canonical)),
+    }))
 }
 
 /// One ticket, by id or reference, with its chat transcript and assignee.
@@ -157,7 +189,10 @@ pub async fn get_ticket(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(READ)?;
-    let detail = state.store.ticket_detail(auth.workspace_id(), &ticket_key(&key)?).await?;
+    let detail = state
+        .store
+        .ticket_detail(auth.workspace_id(), &ticket_key(&key)?)
+        .await?;
     Ok(HttpResponse::Ok().json(convert::ticket_detail(detail)))
 }
 
@@ -186,11 +221,16 @@ pub async fn update_ticket(
     state: web::Data<AppState>,
     auth: Auth,
     key: web::Path<String>,
-    body: JsonBody<UpdateTicketRequest>,
+    body: Result<JsonBody<UpdateTicketRequest>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(WRITE)?;
     let key = ticket_key(&key)?;
-    let UpdateTicketRequest { status, priority, assigned_to_user_id, notes } = body.0;
+    let UpdateTicketRequest {
+        status,
+        priority,
+        assigned_to_user_id,
+        notes,
+    } = body?.0;
     let mut errors = FieldErrors::new();
     let notes = match notes {
         None => None,
@@ -200,8 +240,16 @@ pub async fn update_ticket(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let patch = TicketPatch { status, priority, assignee: assigned_to_user_id.map(|a| a.map(UserId)), notes };
-    let ticket = state.store.update_ticket(auth.workspace_id(), &key, &patch, auth.actor()).await?;
+    let patch = TicketPatch {
+        status,
+        priority,
+        assignee: assigned_to_user_id.map(|a| a.map(UserId)),
+        notes,
+    };
+    let ticket = state
+        .store
+        .update_ticket(auth.workspace_id(), &key, &patch, auth.actor())
+        .await?;
     Ok(HttpResponse::Ok().json(convert::ticket(ticket)))
 }
 
@@ -224,6 +272,11 @@ pub async fn list_ticket_events(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(READ)?;
-    let events = state.store.ticket_events(auth.workspace_id(), &ticket_key(&key)?).await?;
-    Ok(HttpResponse::Ok().json(List::whole(events.into_iter().map(convert::ticket_event).collect())))
+    let events = state
+        .store
+        .ticket_events(auth.workspace_id(), &ticket_key(&key)?)
+        .await?;
+    Ok(HttpResponse::Ok().json(List::whole(
+        events.into_iter().map(convert::ticket_event).collect(),
+    )))
 }

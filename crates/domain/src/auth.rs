@@ -41,7 +41,9 @@ impl FromStr for Role {
 }
 
 /// What an API token may do. `admin` implies every other scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Scope {
     #[serde(rename = "tickets:read")]
@@ -108,12 +110,15 @@ impl fmt::Display for Scope {
 impl FromStr for Scope {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Scope::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| {
-            format!(
-                "unknown scope `{s}`: expected one of {}",
-                Scope::ALL.map(Scope::as_str).join(", ")
-            )
-        })
+        Scope::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown scope `{s}`: expected one of {}",
+                    Scope::ALL.map(Scope::as_str).join(", ")
+                )
+            })
     }
 }
 
@@ -137,12 +142,21 @@ pub struct Requirement {
 impl Requirement {
     /// Operators (and admins), or tokens holding `scope`.
     pub const fn operator_or(scope: Scope) -> Self {
-        Self { role: Some(Role::Operator), scope: Some(scope) }
+        Self {
+            role: Some(Role::Operator),
+            scope: Some(scope),
+        }
     }
     /// Admins only; tokens need the `admin` scope.
-    pub const ADMIN: Self = Self { role: Some(Role::Admin), scope: Some(Scope::Admin) };
+    pub const ADMIN: Self = Self {
+        role: Some(Role::Admin),
+        scope: Some(Scope::Admin),
+    };
     /// Any authenticated caller.
-    pub const ANY: Self = Self { role: Some(Role::Operator), scope: None };
+    pub const ANY: Self = Self {
+        role: Some(Role::Operator),
+        scope: None,
+    };
 }
 
 impl Principal {
@@ -178,7 +192,11 @@ mod tests {
             vec![Scope::TicketsRead, Scope::TicketsWrite]
         );
         assert!(Scope::parse_list("").is_err());
-        assert!(Scope::parse_list("tickets:delete").unwrap_err().contains("tickets:delete"));
+        assert!(
+            Scope::parse_list("tickets:delete")
+                .unwrap_err()
+                .contains("tickets:delete")
+        );
     }
 
     #[test]
@@ -192,9 +210,21 @@ mod tests {
             (Principal::Token(vec![Scope::TicketsRead]), read, true),
             (Principal::Token(vec![Scope::TicketsWrite]), read, false),
             (Principal::Token(vec![Scope::Admin]), read, true),
-            (Principal::Token(vec![Scope::TicketsRead]), Requirement::ADMIN, false),
-            (Principal::Token(vec![Scope::Admin]), Requirement::ADMIN, true),
-            (Principal::Token(vec![Scope::ToolsInvoke]), Requirement::ANY, true),
+            (
+                Principal::Token(vec![Scope::TicketsRead]),
+                Requirement::ADMIN,
+                false,
+            ),
+            (
+                Principal::Token(vec![Scope::Admin]),
+                Requirement::ADMIN,
+                true,
+            ),
+            (
+                Principal::Token(vec![Scope::ToolsInvoke]),
+                Requirement::ANY,
+                true,
+            ),
             (Principal::User(Role::Operator), Requirement::ANY, true),
         ];
         for (principal, req, expected) in cases {

@@ -79,7 +79,9 @@ pub fn trimmed_text(raw: &str, what: &str, min: usize, max: usize) -> Result<Str
         return Err(format!("{what} must be at least {min} characters"));
     }
     if len > max {
-        return Err(format!("{what} must be at most {max} characters (got {len})"));
+        return Err(format!(
+            "{what} must be at most {max} characters (got {len})"
+        ));
     }
     Ok(value.to_owned())
 }

@@ -45,7 +45,9 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_connections: 16 }
+        Self {
+            max_connections: 16,
+        }
     }
 }
 
@@ -77,7 +79,9 @@ impl Store {
                     .create_if_missing(true)
             });
         }
-        let db = Database::connect(opts).await.map_err(StoreError::from_connect)?;
+        let db = Database::connect(opts)
+            .await
+            .map_err(StoreError::from_connect)?;
         Ok(Self { db, backend })
     }
 

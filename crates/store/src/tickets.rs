@@ -5,20 +5,25 @@
 use std::collections::HashMap;
 
 use domain::list::{AssigneeFilter, Cursor, EXACT_TOTAL_LIMIT, Paging, Sort, TicketListQuery};
-use domain::ticket::{Change, EventKind, NewTicket, Priority, Source, Status, TicketKey, TicketPatch, TicketState};
+use domain::ticket::{
+    Change, EventKind, NewTicket, Priority, Source, Status, TicketKey, TicketPatch, TicketState,
+};
 use domain::validation::ValidationError;
 use domain::{AgentId, ConversationId, TicketId, TokenId, UserId, WorkspaceId};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Statement, Value,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Statement, Value,
 };
 use uuid::Uuid;
 
-use crate::entity::{api_token, conversation, idempotency_key, membership, message, ticket, ticket_event, user, workspace};
+use crate::entity::{
+    api_token, conversation, idempotency_key, membership, message, ticket, ticket_event, user,
+    workspace,
+};
 use crate::{
-    Actor, ActorName, Backend, Conversation, Message, Store, StoreError, Ticket, TicketDetail, TicketEvent, TicketPage,
-    User,
+    Actor, ActorName, Backend, Conversation, Message, Store, StoreError, Ticket, TicketDetail,
+    TicketEvent, TicketPage, User,
 };
 
 /// Everything a creation path decides about a new ticket.
@@ -78,7 +83,9 @@ impl TryFrom<ticket::Model> for Ticket {
             conversation_id: conversation_id.map(ConversationId),
             subject,
             body,
-            status: status.parse().map_err(|e: String| StoreError::Config(format!("corrupt status: {e}")))?,
+            status: status
+                .parse()
+                .map_err(|e: String| StoreError::Config(format!("corrupt status: {e}")))?,
             priority: Priority::from_rank(priority)
                 .ok_or_else(|| StoreError::Config(format!("corrupt priority rank {priority}")))?,
             assigned_to_user_id: assigned_to_user_id.map(UserId),
@@ -99,7 +106,13 @@ fn actor_columns(actor: Actor) -> (Option<Uuid>, Option<Uuid>) {
     }
 }
 
-fn event_model(ws: WorkspaceId, ticket: TicketId, change: &Change, actor: Actor, at: chrono::DateTime<chrono::Utc>) -> ticket_event::ActiveModel {
+fn event_model(
+    ws: WorkspaceId,
+    ticket: TicketId,
+    change: &Change,
+    actor: Actor,
+    at: chrono::DateTime<chrono::Utc>,
+) -> ticket_event::ActiveModel {
     let (actor_user_id, actor_token_id) = actor_columns(actor);
     ticket_event::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -114,10 +127,20 @@ fn event_model(ws: WorkspaceId, ticket: TicketId, change: &Change, actor: Actor,
     }
 }
 
-async fn ensure_member<C: ConnectionTrait>(db: &C, ws: WorkspaceId, user: UserId) -> Result<(), StoreError> {
-    let found = membership::Entity::find_by_id((ws.0, user.0)).one(db).await?;
+async fn ensure_member<C: ConnectionTrait>(
+    db: &C,
+    ws: WorkspaceId,
+    user: UserId,
+) -> Result<(), StoreError> {
+    let found = membership::Entity::find_by_id((ws.0, user.0))
+        .one(db)
+        .await?;
     if found.is_none() {
-        return Err(ValidationError::field("assigned_to_user_id", "is not a member of this workspace").into());
+        return Err(ValidationError::field(
+            "assigned_to_user_id",
+            "is not a member of this workspace",
+        )
+        .into());
     }
     Ok(())
 }
@@ -162,17 +185,30 @@ impl Store {
 
         let bump = Query::update()
             .table(workspace::Entity)
-            .value(workspace::Column::TicketCounter, Expr::col(workspace::Column::TicketCounter).add(1))
+            .value(
+                workspace::Column::TicketCounter,
+                Expr::col(workspace::Column::TicketCounter).add(1),
+            )
             .and_where(workspace::Column::Id.eq(ws.0))
-            .returning(Query::returning().columns([workspace::Column::TicketCounter, workspace::Column::TicketPrefix]))
+            .returning(Query::returning().columns([
+                workspace::Column::TicketCounter,
+                workspace::Column::TicketPrefix,
+            ]))
             .to_owned();
         let row = tx.query_one(&bump).await?.ok_or(StoreError::NotFound)?;
         let number: i64 = row.try_get("", "ticket_counter")?;
         let prefix: String = row.try_get("", "ticket_prefix")?;
 
-        let status = if input.assignee.is_some() { Status::Pending } else { Status::Open };
+        let status = if input.assignee.is_some() {
+            Status::Pending
+        } else {
+            Status::Open
+        };
         let mut metadata = input.metadata;
-        metadata.insert("source".into(), serde_json::Value::String(input.source.as_str().into()));
+        metadata.insert(
+            "source".into(),
+            serde_json::Value::String(input.source.as_str().into()),
+        );
         let model = ticket::ActiveModel {
             id: Set(id.0),
             workspace_id: Set(ws.0),
@@ -191,8 +227,14 @@ impl Store {
             created_at: Set(now),
             updated_at: Set(now),
         };
-        let model = ticket::Entity::insert(model).exec_with_returning(&tx).await?;
-        let created = Change { kind: EventKind::Created, from: None, to: Some(status.as_str().into()) };
+        let model = ticket::Entity::insert(model)
+            .exec_with_returning(&tx)
+            .await?;
+        let created = Change {
+            kind: EventKind::Created,
+            from: None,
+            to: Some(status.as_str().into()),
+        };
         ticket_event::Entity::insert(event_model(ws, id, &created, input.actor, now))
             .exec_without_returning(&tx)
             .await?;
@@ -200,7 +242,11 @@ impl Store {
         Ok((model.try_into()?, Created::New))
     }
 
-    async fn replay(&self, ws: WorkspaceId, idem: &Idempotency) -> Result<(Ticket, Created), StoreError> {
+    async fn replay(
+        &self,
+        ws: WorkspaceId,
+        idem: &Idempotency,
+    ) -> Result<(Ticket, Created), StoreError> {
         let record = idempotency_key::Entity::find_by_id((ws.0, idem.key.clone()))
             .one(&self.db)
             .await?
@@ -208,7 +254,9 @@ impl Store {
         if record.request_hash != idem.request_hash {
             return Err(StoreError::IdempotencyMismatch);
         }
-        let ticket = self.ticket(ws, &TicketKey::Id(TicketId(record.ticket_id))).await?;
+        let ticket = self
+            .ticket(ws, &TicketKey::Id(TicketId(record.ticket_id)))
+            .await?;
         Ok((ticket, Created::Replayed))
     }
 
@@ -222,7 +270,9 @@ impl Store {
         let mut select = ticket::Entity::find().filter(ticket::Column::WorkspaceId.eq(ws.0));
         select = match key {
             TicketKey::Id(id) => select.filter(ticket::Column::Id.eq(id.0)),
-            TicketKey::Reference { number, .. } => select.filter(ticket::Column::Number.eq(*number)),
+            TicketKey::Reference { number, .. } => {
+                select.filter(ticket::Column::Number.eq(*number))
+            }
         };
         if for_update && self.backend == Backend::Postgres {
             select = select.lock_exclusive();
@@ -242,17 +292,28 @@ impl Store {
     }
 
     /// A ticket with its full conversation thread and its assignee.
-    pub async fn ticket_detail(&self, ws: WorkspaceId, key: &TicketKey) -> Result<TicketDetail, StoreError> {
+    pub async fn ticket_detail(
+        &self,
+        ws: WorkspaceId,
+        key: &TicketKey,
+    ) -> Result<TicketDetail, StoreError> {
         let ticket = self.ticket(ws, key).await?;
         let conversation = match ticket.conversation_id {
             Some(id) => self.conversation_thread(ws, id).await?,
             None => None,
         };
         let assignee = match ticket.assigned_to_user_id {
-            Some(id) => user::Entity::find_by_id(id.0).one(&self.db).await?.map(User::from),
+            Some(id) => user::Entity::find_by_id(id.0)
+                .one(&self.db)
+                .await?
+                .map(User::from),
             None => None,
         };
-        Ok(TicketDetail { ticket, conversation, assignee })
+        Ok(TicketDetail {
+            ticket,
+            conversation,
+            assignee,
+        })
     }
 
     /// A conversation with every message, oldest first.
@@ -275,7 +336,12 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|m| Message { id: m.id, role: m.role, content: m.content, created_at: m.created_at })
+            .map(|m| Message {
+                id: m.id,
+                role: m.role,
+                content: m.content,
+                created_at: m.created_at,
+            })
             .collect();
         Ok(Some(Conversation {
             id: ConversationId(conv.id),
@@ -322,14 +388,23 @@ impl Store {
         active.resolved_at = Set(next.resolved_at);
         active.updated_at = Set(now);
         let updated = ticket::Entity::update(active).exec(&tx).await?;
-        let events: Vec<_> = changes.iter().map(|c| event_model(ws, current.id, c, actor, now)).collect();
-        ticket_event::Entity::insert_many(events).exec_without_returning(&tx).await?;
+        let events: Vec<_> = changes
+            .iter()
+            .map(|c| event_model(ws, current.id, c, actor, now))
+            .collect();
+        ticket_event::Entity::insert_many(events)
+            .exec_without_returning(&tx)
+            .await?;
         tx.commit().await?;
         updated.try_into()
     }
 
     /// The activity log of a ticket, oldest first, with the actors' names.
-    pub async fn ticket_events(&self, ws: WorkspaceId, key: &TicketKey) -> Result<Vec<TicketEvent>, StoreError> {
+    pub async fn ticket_events(
+        &self,
+        ws: WorkspaceId,
+        key: &TicketKey,
+    ) -> Result<Vec<TicketEvent>, StoreError> {
         let ticket = self.find_ticket(&self.db, ws, key, false).await?;
         let rows = ticket_event::Entity::find()
             .filter(ticket_event::Column::TicketId.eq(ticket.id))
@@ -372,7 +447,9 @@ impl Store {
                 Ok(TicketEvent {
                     id: r.id,
                     ticket_id: TicketId(r.ticket_id),
-                    kind: r.kind.parse().map_err(|e: String| StoreError::Config(format!("corrupt event kind: {e}")))?,
+                    kind: r.kind.parse().map_err(|e: String| {
+                        StoreError::Config(format!("corrupt event kind: {e}"))
+                    })?,
                     from: r.from_value,
                     to: r.to_value,
                     actor: ActorName { actor, name },
@@ -384,38 +461,68 @@ impl Store {
 
     /// One page of the workspace's tickets. `AssigneeFilter::Me` must have been resolved
     /// to the caller's id by then.
-    pub async fn list_tickets(&self, ws: WorkspaceId, query: &TicketListQuery) -> Result<TicketPage, StoreError> {
+    pub async fn list_tickets(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketListQuery,
+    ) -> Result<TicketPage, StoreError> {
         let filter = self.list_filter(ws, query)?;
         let per_page = query.per_page();
         let mut select = ticket::Entity::find().filter(filter.clone());
         select = match &query.paging {
             Paging::Page { page, per_page } => select.offset((page - 1) * per_page),
-            Paging::After { cursor: Some(cursor), .. } => select.filter(self.after(query.sort, cursor)),
+            Paging::After {
+                cursor: Some(cursor),
+                ..
+            } => select.filter(self.after(query.sort, cursor)),
             Paging::After { cursor: None, .. } => select,
         };
         select = order(select, query.sort);
         let mut rows = select.limit(per_page + 1).all(&self.db).await?;
         let has_more = rows.len() as u64 > per_page;
         rows.truncate(per_page as usize);
-        let tickets = rows.into_iter().map(Ticket::try_from).collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = if has_more { tickets.last().map(|t| cursor_after(query.sort, t).encode()) } else { None };
+        let tickets = rows
+            .into_iter()
+            .map(Ticket::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if has_more {
+            tickets.last().map(|t| cursor_after(query.sort, t).encode())
+        } else {
+            None
+        };
         let (total, total_exact) = self.count(filter).await?;
-        Ok(TicketPage { tickets, total, total_exact, next_cursor })
+        Ok(TicketPage {
+            tickets,
+            total,
+            total_exact,
+            next_cursor,
+        })
     }
 
-    fn list_filter(&self, ws: WorkspaceId, query: &TicketListQuery) -> Result<Condition, StoreError> {
+    fn list_filter(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketListQuery,
+    ) -> Result<Condition, StoreError> {
         let mut cond = Condition::all()
             .add(ticket::Column::WorkspaceId.eq(ws.0))
             .add(ticket::Column::Status.is_in(query.statuses.iter().map(|s| s.as_str())));
         if !query.priorities.is_empty() {
-            cond = cond.add(ticket::Column::Priority.is_in(query.priorities.iter().map(|p| p.rank())));
+            cond =
+                cond.add(ticket::Column::Priority.is_in(query.priorities.iter().map(|p| p.rank())));
         }
         match query.assignee {
             None => {}
-            Some(AssigneeFilter::Nobody) => cond = cond.add(ticket::Column::AssignedToUserId.is_null()),
-            Some(AssigneeFilter::User(u)) => cond = cond.add(ticket::Column::AssignedToUserId.eq(u.0)),
+            Some(AssigneeFilter::Nobody) => {
+                cond = cond.add(ticket::Column::AssignedToUserId.is_null())
+            }
+            Some(AssigneeFilter::User(u)) => {
+                cond = cond.add(ticket::Column::AssignedToUserId.eq(u.0))
+            }
             Some(AssigneeFilter::Me) => {
-                return Err(ValidationError::field("assignee", "`me` needs a signed-in user").into());
+                return Err(
+                    ValidationError::field("assignee", "`me` needs a signed-in user").into(),
+                );
             }
         }
         if let Some(q) = &query.q {
@@ -438,7 +545,10 @@ impl Store {
             Backend::Sqlite => {
                 // A quoted FTS5 string is matched as a substring by the trigram tokenizer.
                 let phrase = format!("\"{}\"", q.replace('"', "\"\""));
-                Expr::cust_with_values("seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)", [phrase])
+                Expr::cust_with_values(
+                    "seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)",
+                    [phrase],
+                )
             }
         }
     }
@@ -453,7 +563,10 @@ impl Store {
             Sort::PriorityDesc => (
                 "priority, created_at, id",
                 "<",
-                vec![cursor.priority_rank.unwrap_or_default().into(), cursor.at.into()],
+                vec![
+                    cursor.priority_rank.unwrap_or_default().into(),
+                    cursor.at.into(),
+                ],
             ),
         };
         values.push(cursor.id.0.into());
@@ -463,7 +576,10 @@ impl Store {
                 Backend::Sqlite => "?".to_owned(),
             })
             .collect();
-        Expr::cust_with_values(format!("({columns}) {op} ({})", placeholders.join(", ")), values)
+        Expr::cust_with_values(
+            format!("({columns}) {op} ({})", placeholders.join(", ")),
+            values,
+        )
     }
 
     /// The number of matching rows: exact up to 1,000; past that PostgreSQL's planner
@@ -479,14 +595,22 @@ impl Store {
             .expr(Expr::cust("COUNT(*)"))
             .from_subquery(limited, Alias::new("matching"))
             .to_owned();
-        let row = self.db.query_one(&count).await?.ok_or(StoreError::NotFound)?;
+        let row = self
+            .db
+            .query_one(&count)
+            .await?
+            .ok_or(StoreError::NotFound)?;
         let exact: i64 = row.try_get_by_index(0)?;
         let exact = exact as u64;
         if exact <= EXACT_TOTAL_LIMIT {
             return Ok((exact, true));
         }
         if self.backend == Backend::Postgres {
-            let all = ticket::Entity::find().select_only().expr(Expr::val(1)).filter(filter).build(DbBackend::Postgres);
+            let all = ticket::Entity::find()
+                .select_only()
+                .expr(Expr::val(1))
+                .filter(filter)
+                .build(DbBackend::Postgres);
             let explain = Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 format!("EXPLAIN (FORMAT JSON) {}", all.sql),
@@ -509,7 +633,10 @@ fn order(select: sea_orm::Select<ticket::Entity>, sort: Sort) -> sea_orm::Select
         Sort::CreatedDesc => select.order_by_desc(C::CreatedAt).order_by_desc(C::Id),
         Sort::CreatedAsc => select.order_by_asc(C::CreatedAt).order_by_asc(C::Id),
         Sort::UpdatedDesc => select.order_by_desc(C::UpdatedAt).order_by_desc(C::Id),
-        Sort::PriorityDesc => select.order_by_desc(C::Priority).order_by_desc(C::CreatedAt).order_by_desc(C::Id),
+        Sort::PriorityDesc => select
+            .order_by_desc(C::Priority)
+            .order_by_desc(C::CreatedAt)
+            .order_by_desc(C::Id),
     }
 }
 
@@ -519,9 +646,16 @@ fn cursor_after(sort: Sort, last: &Ticket) -> Cursor {
         Sort::UpdatedDesc => (last.updated_at, None),
         Sort::PriorityDesc => (last.created_at, Some(last.priority.rank())),
     };
-    Cursor { sort: sort.as_str().to_owned(), at, priority_rank, id: last.id }
+    Cursor {
+        sort: sort.as_str().to_owned(),
+        at,
+        priority_rank,
+        id: last.id,
+    }
 }
 
 fn escape_like(q: &str) -> String {
-    q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    q.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

@@ -23,8 +23,19 @@ fn hash_secret(secret: &str) -> String {
 impl TryFrom<api_token::Model> for ApiToken {
     type Error = StoreError;
     fn try_from(m: api_token::Model) -> Result<Self, StoreError> {
-        let api_token::Model { id, workspace_id, name, secret_hash: _, scopes, created_by_user_id: _, created_at, last_used_at, revoked_at } = m;
-        let scopes = Scope::parse_list(&scopes).map_err(|e| StoreError::Config(format!("corrupt token scopes: {e}")))?;
+        let api_token::Model {
+            id,
+            workspace_id,
+            name,
+            secret_hash: _,
+            scopes,
+            created_by_user_id: _,
+            created_at,
+            last_used_at,
+            revoked_at,
+        } = m;
+        let scopes = Scope::parse_list(&scopes)
+            .map_err(|e| StoreError::Config(format!("corrupt token scopes: {e}")))?;
         Ok(ApiToken {
             id: TokenId(id),
             workspace_id: WorkspaceId(workspace_id),
@@ -50,7 +61,11 @@ impl Store {
         let mut random = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut random);
         let secret = format!("tkd_{}_{}", id.0.simple(), URL_SAFE_NO_PAD.encode(random));
-        let scopes_text = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
+        let scopes_text = scopes
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
         let model = api_token::ActiveModel {
             id: Set(id.0),
             workspace_id: Set(ws.0),
@@ -62,7 +77,9 @@ impl Store {
             last_used_at: Set(None),
             revoked_at: Set(None),
         };
-        let model = api_token::Entity::insert(model).exec_with_returning(&self.db).await?;
+        let model = api_token::Entity::insert(model)
+            .exec_with_returning(&self.db)
+            .await?;
         Ok((model.try_into()?, secret))
     }
 
@@ -117,7 +134,10 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         if found.revoked_at.is_none() {
             api_token::Entity::update_many()
-                .col_expr(api_token::Column::RevokedAt, Expr::value(domain::time::now()))
+                .col_expr(
+                    api_token::Column::RevokedAt,
+                    Expr::value(domain::time::now()),
+                )
                 .filter(api_token::Column::Id.eq(id.0))
                 .exec(&self.db)
                 .await?;

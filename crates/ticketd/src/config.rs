@@ -28,7 +28,9 @@ impl Config {
         }
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let session_ttl_seconds = match var("TICKETD_SESSION_TTL_SECONDS") {
-            Some(v) => v.parse().context("TICKETD_SESSION_TTL_SECONDS must be a number of seconds")?,
+            Some(v) => v
+                .parse()
+                .context("TICKETD_SESSION_TTL_SECONDS must be a number of seconds")?,
             None => 12 * 3600,
         };
         Ok(Self {
@@ -41,7 +43,10 @@ impl Config {
     }
 
     fn sqlite_path(&self) -> Option<PathBuf> {
-        let rest = self.database_url.strip_prefix("sqlite://").or_else(|| self.database_url.strip_prefix("sqlite:"))?;
+        let rest = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))?;
         let path = rest.split('?').next().unwrap_or(rest);
         (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
     }
@@ -51,7 +56,8 @@ impl Config {
         if let Some(parent) = self.sqlite_path().as_deref().and_then(|p| p.parent())
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
         }
         Ok(())
     }
@@ -94,7 +100,8 @@ impl Config {
         let mut bytes = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut bytes);
         let secret = hex::encode(bytes);
-        write_private(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
+        write_private(&path, &secret)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         tracing::info!(path = %path.display(), "generated a JWT secret");
         Ok(secret)
     }
@@ -104,7 +111,12 @@ impl Config {
 fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(content.as_bytes())
 }
 
@@ -117,7 +129,9 @@ fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
 /// the level from `RUST_LOG` (default `info`).
 pub fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log_json {
         builder.json().init();
     } else {
@@ -141,15 +155,27 @@ mod tests {
 
     #[test]
     fn sqlite_paths() {
-        assert_eq!(config(DEFAULT_DATABASE_URL).sqlite_path(), Some(PathBuf::from("data/ticketd.sqlite")));
-        assert_eq!(config("sqlite:///tmp/x.db").sqlite_path(), Some(PathBuf::from("/tmp/x.db")));
+        assert_eq!(
+            config(DEFAULT_DATABASE_URL).sqlite_path(),
+            Some(PathBuf::from("data/ticketd.sqlite"))
+        );
+        assert_eq!(
+            config("sqlite:///tmp/x.db").sqlite_path(),
+            Some(PathBuf::from("/tmp/x.db"))
+        );
         assert_eq!(config("postgres://u:p@h/db").sqlite_path(), None);
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(config("postgres://u:secret@h:5432/db").redacted_database_url(), "postgres://u:***@h:5432/db");
-        assert_eq!(config(DEFAULT_DATABASE_URL).redacted_database_url(), DEFAULT_DATABASE_URL);
+        assert_eq!(
+            config("postgres://u:secret@h:5432/db").redacted_database_url(),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(
+            config(DEFAULT_DATABASE_URL).redacted_database_url(),
+            DEFAULT_DATABASE_URL
+        );
     }
 
     #[test]

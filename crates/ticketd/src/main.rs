@@ -11,13 +11,19 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use domain::auth::{Role, Scope};
-use domain::workspace::{Email, NewPassword, TicketPrefix, parse_person_name, parse_workspace_name};
+use domain::workspace::{
+    Email, NewPassword, TicketPrefix, parse_person_name, parse_workspace_name,
+};
 use store::Store;
 
 use crate::config::Config;
 
 #[derive(Debug, Parser)]
-#[command(name = "ticketd", version, about = "Durable support tickets: REST API, docs and admin app in one binary")]
+#[command(
+    name = "ticketd",
+    version,
+    about = "Durable support tickets: REST API, docs and admin app in one binary"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -123,7 +129,10 @@ fn main() -> ExitCode {
         }
     };
     config::init_tracing(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -143,13 +152,23 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
     config.prepare_database_dir()?;
     let store = Store::connect(&config.database_url, store::StoreOptions::default())
         .await
-        .with_context(|| format!("cannot open the database at {}", config.redacted_database_url()))?;
+        .with_context(|| {
+            format!(
+                "cannot open the database at {}",
+                config.redacted_database_url()
+            )
+        })?;
     store.migrate().await.context("cannot apply migrations")?;
     Ok(store)
 }
 
 fn default_name(email: &Email) -> String {
-    email.as_str().split('@').next().unwrap_or("admin").to_owned()
+    email
+        .as_str()
+        .split('@')
+        .next()
+        .unwrap_or("admin")
+        .to_owned()
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -167,17 +186,28 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Workspace(WorkspaceCommand::Create(args)) => {
-            let name = parse_workspace_name(&args.name).map_err(anyhow::Error::msg).context("--name")?;
-            let prefix = TicketPrefix::parse(&args.prefix).map_err(anyhow::Error::msg).context("--prefix")?;
-            let email = Email::parse(&args.admin_email).map_err(anyhow::Error::msg).context("--admin-email")?;
-            let password =
-                NewPassword::parse(&args.admin_password).map_err(anyhow::Error::msg).context("--admin-password")?;
+            let name = parse_workspace_name(&args.name)
+                .map_err(anyhow::Error::msg)
+                .context("--name")?;
+            let prefix = TicketPrefix::parse(&args.prefix)
+                .map_err(anyhow::Error::msg)
+                .context("--prefix")?;
+            let email = Email::parse(&args.admin_email)
+                .map_err(anyhow::Error::msg)
+                .context("--admin-email")?;
+            let password = NewPassword::parse(&args.admin_password)
+                .map_err(anyhow::Error::msg)
+                .context("--admin-password")?;
             let admin_name = match &args.admin_name {
-                Some(n) => parse_person_name(n).map_err(anyhow::Error::msg).context("--admin-name")?,
+                Some(n) => parse_person_name(n)
+                    .map_err(anyhow::Error::msg)
+                    .context("--admin-name")?,
                 None => default_name(&email),
             };
             let store = open_store(&config).await?;
-            let (ws, admin) = store.create_workspace(&name, &prefix, &email, &admin_name, &password).await?;
+            let (ws, admin) = store
+                .create_workspace(&name, &prefix, &email, &admin_name, &password)
+                .await?;
             eprintln!(
                 "created workspace {} ({}) with admin {} [{}]",
                 ws.name, ws.ticket_prefix, admin.user.email, ws.id
@@ -185,29 +215,53 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => {
-            let email = Email::parse(&args.email).map_err(anyhow::Error::msg).context("--email")?;
-            let password = NewPassword::parse(&args.password).map_err(anyhow::Error::msg).context("--password")?;
-            let role: Role = args.role.parse().map_err(anyhow::Error::msg).context("--role")?;
+            let email = Email::parse(&args.email)
+                .map_err(anyhow::Error::msg)
+                .context("--email")?;
+            let password = NewPassword::parse(&args.password)
+                .map_err(anyhow::Error::msg)
+                .context("--password")?;
+            let role: Role = args
+                .role
+                .parse()
+                .map_err(anyhow::Error::msg)
+                .context("--role")?;
             let name = match &args.name {
-                Some(n) => parse_person_name(n).map_err(anyhow::Error::msg).context("--name")?,
+                Some(n) => parse_person_name(n)
+                    .map_err(anyhow::Error::msg)
+                    .context("--name")?,
                 None => default_name(&email),
             };
             let store = open_store(&config).await?;
-            let member = match store.create_member(&args.workspace, &email, &name, &password, role).await {
-                Err(store::StoreError::NotFound) => bail!("no workspace with prefix {}", args.workspace),
+            let member = match store
+                .create_member(&args.workspace, &email, &name, &password, role)
+                .await
+            {
+                Err(store::StoreError::NotFound) => {
+                    bail!("no workspace with prefix {}", args.workspace)
+                }
                 other => other?,
             };
-            eprintln!("added {} to {} as {}", member.user.email, args.workspace.to_ascii_uppercase(), member.role);
+            eprintln!(
+                "added {} to {} as {}",
+                member.user.email,
+                args.workspace.to_ascii_uppercase(),
+                member.role
+            );
             Ok(())
         }
         Command::Token(TokenCommand::Create(args)) => {
-            let scopes = Scope::parse_list(&args.scopes).map_err(anyhow::Error::msg).context("--scopes")?;
+            let scopes = Scope::parse_list(&args.scopes)
+                .map_err(anyhow::Error::msg)
+                .context("--scopes")?;
             let name = domain::validation::trimmed_text(&args.name, "the name", 1, 100)
                 .map_err(anyhow::Error::msg)
                 .context("--name")?;
             let store = open_store(&config).await?;
             let ws = match store.workspace_by_prefix(&args.workspace).await {
-                Err(store::StoreError::NotFound) => bail!("no workspace with prefix {}", args.workspace),
+                Err(store::StoreError::NotFound) => {
+                    bail!("no workspace with prefix {}", args.workspace)
+                }
                 other => other?,
             };
             let (token, secret) = store.create_token(ws.id, &name, &scopes, None).await?;
@@ -235,19 +289,31 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo && store.count_workspaces().await? == 0 {
         seeded = Some(seed::seed_demo(&store).await?);
     }
-    let listener = TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
+    let listener = TcpListener::bind(&config.bind)
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
-    let state = api::AppState { store, jwt: api::JwtKeys::new(secret.as_bytes(), config.session_ttl_seconds) };
+    let state = api::AppState {
+        store,
+        jwt: api::JwtKeys::new(secret.as_bytes(), config.session_ttl_seconds),
+    };
     let server = api::serve(listener, state, &api::ServerOptions::default())?;
     tracing::info!(%address, database = %config.redacted_database_url(), "ticketd listening");
     eprintln!("ticketd is listening on http://{address}");
-    eprintln!("  API:       http://{address}/api/v1  (OpenAPI: http://{address}/api-docs/openapi.json)");
+    eprintln!(
+        "  API:       http://{address}/api/v1  (OpenAPI: http://{address}/api-docs/openapi.json)"
+    );
     eprintln!("  API docs:  http://{address}/docs/");
     if let Some(demo) = seeded {
         eprintln!("{}", demo.credentials());
     } else if demo {
-        eprintln!("  demo data: the database already has a workspace; sign in with the demo credentials from its first run");
-        eprintln!("             ({} / {})", seed::DEMO_ADMIN_EMAIL, seed::DEMO_ADMIN_PASSWORD);
+        eprintln!(
+            "  demo data: the database already has a workspace; sign in with the demo credentials from its first run"
+        );
+        eprintln!(
+            "             ({} / {})",
+            seed::DEMO_ADMIN_EMAIL,
+            seed::DEMO_ADMIN_PASSWORD
+        );
     }
     server.await.context("the server failed")?;
     tracing::info!("ticketd stopped");

@@ -47,7 +47,19 @@ enum Backend {
 
 fn psql(sql: &str) -> std::process::Output {
     Command::new("psql")
-        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-c",
+            sql,
+        ])
         .env("PGPASSWORD", "postgres")
         .stdin(Stdio::null())
         .output()
@@ -63,7 +75,11 @@ impl PgDb {
     fn create() -> Self {
         let name = format!("t_{}", Uuid::new_v4().simple());
         let out = psql(&format!("CREATE DATABASE {name}"));
-        assert!(out.status.success(), "CREATE DATABASE {name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "CREATE DATABASE {name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         PgDb { name }
     }
 
@@ -74,7 +90,10 @@ impl PgDb {
 
 impl Drop for PgDb {
     fn drop(&mut self) {
-        let _ = psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        let _ = psql(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
     }
 }
 
@@ -90,7 +109,11 @@ impl Sandbox {
         let dir = std::env::temp_dir().join(format!("ticketd-cli-{}", Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("create the temp dir");
         let pg = (backend == Backend::Postgres).then(PgDb::create);
-        Sandbox { dir, pg, runs: AtomicU32::new(0) }
+        Sandbox {
+            dir,
+            pg,
+            runs: AtomicU32::new(0),
+        }
     }
 
     fn path(&self, relative: &str) -> PathBuf {
@@ -107,9 +130,12 @@ impl Sandbox {
                 cmd.env_remove(&key);
             }
         }
-        cmd.env_remove("DATABASE_URL").env_remove("RUST_LOG").env("RUST_BACKTRACE", "1");
+        cmd.env_remove("DATABASE_URL")
+            .env_remove("RUST_LOG")
+            .env("RUST_BACKTRACE", "1");
         if let Some(pg) = &self.pg {
-            cmd.env("DATABASE_URL", pg.url()).env("TICKETD_JWT_SECRET", JWT_SECRET);
+            cmd.env("DATABASE_URL", pg.url())
+                .env("TICKETD_JWT_SECRET", JWT_SECRET);
         }
         cmd
     }
@@ -117,7 +143,10 @@ impl Sandbox {
     /// Files for a child's stdout and stderr (files, not pipes: nothing can block).
     fn output_files(&self) -> (PathBuf, PathBuf) {
         let n = self.runs.fetch_add(1, Ordering::Relaxed);
-        (self.dir.join(format!("run-{n}.stdout")), self.dir.join(format!("run-{n}.stderr")))
+        (
+            self.dir.join(format!("run-{n}.stdout")),
+            self.dir.join(format!("run-{n}.stderr")),
+        )
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -130,9 +159,18 @@ impl Sandbox {
         cmd.stderr(File::create(&err_path).expect("stderr file"));
         let mut child = ChildGuard(cmd.spawn().expect("spawn ticketd"));
         let status = child.wait_for(COMMAND_TIMEOUT).unwrap_or_else(|| {
-            panic!("`ticketd {}` still running after {COMMAND_TIMEOUT:?}:\n{}", args.join(" "), read(&err_path))
+            panic!(
+                "`ticketd {}` still running after {COMMAND_TIMEOUT:?}:\n{}",
+                args.join(" "),
+                read(&err_path)
+            )
         });
-        Run { args: args.join(" "), status, stdout: read(&out_path), stderr: read(&err_path) }
+        Run {
+            args: args.join(" "),
+            status,
+            stdout: read(&out_path),
+            stderr: read(&err_path),
+        }
     }
 
     /// Starts `ticketd <args>` on a free port and waits until `/healthz` answers.
@@ -147,12 +185,20 @@ impl Sandbox {
         cmd.stdout(File::create(&out_path).expect("stdout file"));
         cmd.stderr(File::create(&err_path).expect("stderr file"));
         let child = ChildGuard(cmd.spawn().expect("spawn ticketd"));
-        let mut server = Server { child, base: format!("http://127.0.0.1:{port}"), stderr: err_path };
+        let mut server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            stderr: err_path,
+        };
         let client = reqwest::Client::new();
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         loop {
             if let Some(status) = server.child.0.try_wait().expect("try_wait") {
-                panic!("`ticketd {}` exited early ({status}):\n{}", args.join(" "), server.stderr());
+                panic!(
+                    "`ticketd {}` exited early ({status}):\n{}",
+                    args.join(" "),
+                    server.stderr()
+                );
             }
             if let Ok(resp) = client.get(format!("{}/healthz", server.base)).send().await
                 && resp.status() == StatusCode::OK
@@ -251,7 +297,12 @@ impl Run {
             self.stderr
         );
         self.assert_no_panic();
-        assert!(self.stderr.contains("error"), "`ticketd {}`: no error message on stderr: {}", self.args, self.stderr);
+        assert!(
+            self.stderr.contains("error"),
+            "`ticketd {}`: no error message on stderr: {}",
+            self.args,
+            self.stderr
+        );
         for needle in needles {
             assert!(
                 self.stderr.contains(needle),
@@ -295,13 +346,23 @@ impl Server {
     /// SIGTERM; asserts a clean exit (status 0) within `SHUTDOWN_TIMEOUT`. Returns stderr.
     fn terminate(mut self) -> String {
         let pid = self.child.0.id().to_string();
-        let kill = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+        let kill = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill");
         assert!(kill.success(), "kill -TERM {pid} failed");
         let started = Instant::now();
         let status = self.child.wait_for(SHUTDOWN_TIMEOUT).unwrap_or_else(|| {
-            panic!("ticketd did not exit within {SHUTDOWN_TIMEOUT:?} of SIGTERM:\n{}", self.stderr())
+            panic!(
+                "ticketd did not exit within {SHUTDOWN_TIMEOUT:?} of SIGTERM:\n{}",
+                self.stderr()
+            )
         });
-        assert!(status.success(), "ticketd exited with {status} after SIGTERM:\n{}", self.stderr());
+        assert!(
+            status.success(),
+            "ticketd exited with {status} after SIGTERM:\n{}",
+            self.stderr()
+        );
         assert!(started.elapsed() < SHUTDOWN_TIMEOUT);
         self.stderr()
     }
@@ -318,12 +379,25 @@ async fn login(client: &reqwest::Client, server: &Server, email: &str, password:
     let body: Value = resp.json().await.expect("login JSON");
     assert_eq!(status, StatusCode::OK, "login as {email}: {body}");
     assert_eq!(body["token_type"], "Bearer");
-    assert!(body["access_token"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(
+        body["access_token"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
     body
 }
 
-async fn get(client: &reqwest::Client, server: &Server, path: &str, bearer: &str) -> (StatusCode, Value) {
-    let resp = client.get(server.url(path)).bearer_auth(bearer).send().await.expect("GET request");
+async fn get(
+    client: &reqwest::Client,
+    server: &Server,
+    path: &str,
+    bearer: &str,
+) -> (StatusCode, Value) {
+    let resp = client
+        .get(server.url(path))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .expect("GET request");
     let status = resp.status();
     let body = resp.json().await.unwrap_or(Value::Null);
     (status, body)
@@ -331,8 +405,13 @@ async fn get(client: &reqwest::Client, server: &Server, path: &str, bearer: &str
 
 /// Every ticket, in all four statuses (the list hides closed ones by default).
 async fn all_tickets(client: &reqwest::Client, server: &Server, bearer: &str) -> Vec<Value> {
-    let (status, body) =
-        get(client, server, "/api/v1/tickets?status=open,pending,resolved,closed&per_page=100", bearer).await;
+    let (status, body) = get(
+        client,
+        server,
+        "/api/v1/tickets?status=open,pending,resolved,closed&per_page=100",
+        bearer,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let data = body["data"].as_array().expect("data array").clone();
     assert_eq!(body["meta"]["total"], data.len(), "{body}");
@@ -340,7 +419,10 @@ async fn all_tickets(client: &reqwest::Client, server: &Server, bearer: &str) ->
 }
 
 fn statuses(tickets: &[Value]) -> BTreeSet<String> {
-    tickets.iter().map(|t| t["status"].as_str().expect("status").to_owned()).collect()
+    tickets
+        .iter()
+        .map(|t| t["status"].as_str().expect("status").to_owned())
+        .collect()
 }
 
 /// `workspace create` for the SMK workspace used by several tests.
@@ -361,16 +443,46 @@ fn create_smoke_workspace(sandbox: &Sandbox) -> Run {
 
 /// `token create`; asserts that stdout is the secret alone, on one line, and returns it.
 fn create_token(sandbox: &Sandbox, workspace: &str, name: &str, scopes: &str) -> String {
-    let run =
-        sandbox.run(&["token", "create", "--workspace", workspace, "--name", name, "--scopes", scopes]).success();
+    let run = sandbox
+        .run(&[
+            "token",
+            "create",
+            "--workspace",
+            workspace,
+            "--name",
+            name,
+            "--scopes",
+            scopes,
+        ])
+        .success();
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(lines.len(), 1, "stdout must be the secret alone: {:?}", run.stdout);
+    assert_eq!(
+        lines.len(),
+        1,
+        "stdout must be the secret alone: {:?}",
+        run.stdout
+    );
     let secret = lines[0];
-    assert_eq!(run.stdout, format!("{secret}\n"), "nothing but the secret and a newline on stdout");
-    assert!(secret.starts_with("tkd_") && secret.len() > 20, "secret {secret:?}");
+    assert_eq!(
+        run.stdout,
+        format!("{secret}\n"),
+        "nothing but the secret and a newline on stdout"
+    );
+    assert!(
+        secret.starts_with("tkd_") && secret.len() > 20,
+        "secret {secret:?}"
+    );
     assert!(!secret.contains(char::is_whitespace), "secret {secret:?}");
-    assert!(run.stderr.contains(&format!("created token {name}")), "stderr: {}", run.stderr);
-    assert!(!run.stderr.contains(secret), "the secret must appear on stdout only: {}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("created token {name}")),
+        "stderr: {}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains(secret),
+        "the secret must appear on stdout only: {}",
+        run.stderr
+    );
     secret.to_owned()
 }
 
@@ -382,27 +494,77 @@ fn create_token(sandbox: &Sandbox, workspace: &str, name: &str, scopes: &str) ->
 fn help_for_every_command_mentions_its_flags() {
     let sandbox = Sandbox::new(Backend::Sqlite);
     let cases: &[(&[&str], &[&str])] = &[
-        (&[], &["serve", "migrate", "seed-demo", "workspace", "user", "token", "--help", "--version"]),
+        (
+            &[],
+            &[
+                "serve",
+                "migrate",
+                "seed-demo",
+                "workspace",
+                "user",
+                "token",
+                "--help",
+                "--version",
+            ],
+        ),
         (&["serve"], &["--demo"]),
         (&["migrate"], &["Apply pending migrations"]),
         (&["seed-demo"], &["Acme Support"]),
         (&["workspace"], &["create"]),
-        (&["workspace", "create"], &["--name", "--prefix", "--admin-email", "--admin-password", "--admin-name"]),
+        (
+            &["workspace", "create"],
+            &[
+                "--name",
+                "--prefix",
+                "--admin-email",
+                "--admin-password",
+                "--admin-name",
+            ],
+        ),
         (&["user"], &["create"]),
-        (&["user", "create"], &["--workspace", "--email", "--password", "--role", "admin", "operator", "--name"]),
+        (
+            &["user", "create"],
+            &[
+                "--workspace",
+                "--email",
+                "--password",
+                "--role",
+                "admin",
+                "operator",
+                "--name",
+            ],
+        ),
         (&["token"], &["create"]),
         (
             &["token", "create"],
-            &["--workspace", "--name", "--scopes", "tickets:read", "tickets:write", "conversations:write", "tools:invoke"],
+            &[
+                "--workspace",
+                "--name",
+                "--scopes",
+                "tickets:read",
+                "tickets:write",
+                "conversations:write",
+                "tools:invoke",
+            ],
         ),
     ];
     for (command, needles) in cases {
         let mut args = command.to_vec();
         args.push("--help");
         let run = sandbox.run(&args).success();
-        assert!(run.stdout.contains("Usage: ticketd"), "`ticketd {}`: {}", run.args, run.stdout);
+        assert!(
+            run.stdout.contains("Usage: ticketd"),
+            "`ticketd {}`: {}",
+            run.args,
+            run.stdout
+        );
         for needle in *needles {
-            assert!(run.stdout.contains(needle), "`ticketd {}` should mention {needle:?}:\n{}", run.args, run.stdout);
+            assert!(
+                run.stdout.contains(needle),
+                "`ticketd {}` should mention {needle:?}:\n{}",
+                run.args,
+                run.stdout
+            );
         }
     }
     // `--help` neither opens nor creates the database.
@@ -427,12 +589,23 @@ fn cli_flow(backend: Backend) {
     assert_eq!(run.stdout, "");
     match backend {
         Backend::Sqlite => {
-            assert!(sqlite.is_file(), "migrate should create {}", sqlite.display());
+            assert!(
+                sqlite.is_file(),
+                "migrate should create {}",
+                sqlite.display()
+            );
             assert!(std::fs::metadata(&sqlite).unwrap().len() > 0);
-            assert!(run.stderr.contains("sqlite://data/ticketd.sqlite"), "{}", run.stderr);
+            assert!(
+                run.stderr.contains("sqlite://data/ticketd.sqlite"),
+                "{}",
+                run.stderr
+            );
         }
         Backend::Postgres => {
-            assert!(!sandbox.path("data").exists(), "PostgreSQL must not create data/");
+            assert!(
+                !sandbox.path("data").exists(),
+                "PostgreSQL must not create data/"
+            );
             // The password is redacted in the message.
             assert!(run.stderr.contains("postgres:***@"), "{}", run.stderr);
             assert!(!run.stderr.contains("postgres:postgres@"), "{}", run.stderr);
@@ -443,7 +616,12 @@ fn cli_flow(backend: Backend) {
 
     // workspace create
     let run = create_smoke_workspace(&sandbox).success();
-    assert!(run.stderr.contains("created workspace Smoke (SMK) with admin a@smk.test"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("created workspace Smoke (SMK) with admin a@smk.test"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.stdout, "");
     create_smoke_workspace(&sandbox).failure(&["SMK", "taken"]);
 
@@ -480,7 +658,9 @@ fn cli_flow(backend: Backend) {
     ]);
     run.failure(&["--name"]);
     // A missing required flag is a usage error naming it.
-    sandbox.run(&["workspace", "create", "--name", "Other", "--prefix", "OTH"]).failure(&["--admin-email"]);
+    sandbox
+        .run(&["workspace", "create", "--name", "Other", "--prefix", "OTH"])
+        .failure(&["--admin-email"]);
 
     // user create
     let user = |workspace: &str, email: &str, password: &str, role: &str| {
@@ -498,13 +678,23 @@ fn cli_flow(backend: Backend) {
         ])
     };
     let run = user("SMK", "op@smk.test", OPERATOR_PASSWORD, "operator").success();
-    assert!(run.stderr.contains("added op@smk.test to SMK as operator"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("added op@smk.test to SMK as operator"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.stdout, "");
     // The prefix is case-insensitive.
     let run = user("smk", "admin2@smk.test", OPERATOR_PASSWORD, "admin").success();
-    assert!(run.stderr.contains("added admin2@smk.test to SMK as admin"), "{}", run.stderr);
-    user("SMK", "op@smk.test", OPERATOR_PASSWORD, "operator").failure(&["op@smk.test", "already a member"]);
-    user("NOPE", "op2@smk.test", OPERATOR_PASSWORD, "operator").failure(&["no workspace with prefix NOPE"]);
+    assert!(
+        run.stderr.contains("added admin2@smk.test to SMK as admin"),
+        "{}",
+        run.stderr
+    );
+    user("SMK", "op@smk.test", OPERATOR_PASSWORD, "operator")
+        .failure(&["op@smk.test", "already a member"]);
+    user("NOPE", "op2@smk.test", OPERATOR_PASSWORD, "operator")
+        .failure(&["no workspace with prefix NOPE"]);
     user("SMK", "op2@smk.test", OPERATOR_PASSWORD, "owner").failure(&["--role", "owner"]);
     user("SMK", "op2@", OPERATOR_PASSWORD, "operator").failure(&["--email"]);
     user("SMK", "op2@smk.test", "short", "operator").failure(&["--password", "at least 10"]);
@@ -514,12 +704,32 @@ fn cli_flow(backend: Backend) {
     let second = create_token(&sandbox, "smk", "admin tool", "admin");
     assert!(second.starts_with("tkd_"));
     let token = |workspace: &str, scopes: &str| {
-        sandbox.run(&["token", "create", "--workspace", workspace, "--name", "bad", "--scopes", scopes])
+        sandbox.run(&[
+            "token",
+            "create",
+            "--workspace",
+            workspace,
+            "--name",
+            "bad",
+            "--scopes",
+            scopes,
+        ])
     };
     token("SMK", "tickets:read,tickets:delete").failure(&["--scopes", "tickets:delete"]);
     token("SMK", ",").failure(&["--scopes"]);
     token("NOPE", "tickets:read").failure(&["no workspace with prefix NOPE"]);
-    sandbox.run(&["token", "create", "--workspace", "SMK", "--name", " ", "--scopes", "admin"]).failure(&["--name"]);
+    sandbox
+        .run(&[
+            "token",
+            "create",
+            "--workspace",
+            "SMK",
+            "--name",
+            " ",
+            "--scopes",
+            "admin",
+        ])
+        .failure(&["--name"]);
 
     if backend == Backend::Sqlite {
         // The one-shot commands never need (so never write) the JWT secret.
@@ -564,13 +774,21 @@ async fn sqlite_serve_keeps_its_jwt_secret_and_stops_on_sigterm() {
     assert!(!secret_path.exists());
 
     let server = sandbox.start(&["serve"]).await;
-    let secret = std::fs::read_to_string(&secret_path).expect("serve writes data/ticketd.jwt-secret");
+    let secret =
+        std::fs::read_to_string(&secret_path).expect("serve writes data/ticketd.jwt-secret");
     assert!(secret.trim().len() >= 32, "secret {secret:?}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&secret_path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "the secret file must be private, mode {mode:o}");
+        let mode = std::fs::metadata(&secret_path)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the secret file must be private, mode {mode:o}"
+        );
     }
 
     let client = reqwest::Client::new();
@@ -593,25 +811,47 @@ async fn sqlite_serve_keeps_its_jwt_secret_and_stops_on_sigterm() {
     assert_eq!(me["token"]["name"], "chat");
     assert_eq!(me["user"], Value::Null);
     assert_eq!(me["workspace"]["ticket_prefix"], "SMK");
-    let scopes: BTreeSet<&str> =
-        me["token"]["scopes"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
-    assert_eq!(scopes, BTreeSet::from(["conversations:write", "tools:invoke", "tickets:read"]));
+    let scopes: BTreeSet<&str> = me["token"]["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        scopes,
+        BTreeSet::from(["conversations:write", "tools:invoke", "tickets:read"])
+    );
     let (status, body) = get(&client, &server, "/api/v1/tickets", &token).await;
-    assert_eq!(status, StatusCode::OK, "tickets:read lets the token list tickets: {body}");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "tickets:read lets the token list tickets: {body}"
+    );
     let (status, _) = get(&client, &server, "/api/v1/me", "tkd_not-a-real-token").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // SIGTERM, with the client's keep-alive connection still open.
     let log = server.terminate();
-    assert!(log.contains("ticketd is listening on http://127.0.0.1:"), "{log}");
+    assert!(
+        log.contains("ticketd is listening on http://127.0.0.1:"),
+        "{log}"
+    );
     drop(client);
 
     // Second start: the same secret, so sessions issued before the restart still work.
     let server = sandbox.start(&["serve"]).await;
-    assert_eq!(std::fs::read_to_string(&secret_path).unwrap(), secret, "the secret must be reused");
+    assert_eq!(
+        std::fs::read_to_string(&secret_path).unwrap(),
+        secret,
+        "the secret must be reused"
+    );
     let client = reqwest::Client::new();
     let (status, me) = get(&client, &server, "/api/v1/me", &session).await;
-    assert_eq!(status, StatusCode::OK, "a session from before the restart: {me}");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a session from before the restart: {me}"
+    );
     assert_eq!(me["user"]["email"], "a@smk.test");
     let (status, _) = get(&client, &server, "/api/v1/me", &token).await;
     assert_eq!(status, StatusCode::OK);
@@ -639,26 +879,46 @@ async fn serve_demo(sandbox: &Sandbox) {
         BTreeSet::from(["open", "pending", "resolved", "closed"].map(String::from)),
         "the demo has tickets in every status"
     );
-    assert!(tickets.iter().all(|t| t["reference"].as_str().is_some_and(|r| r.starts_with("ACME-"))));
+    assert!(tickets.iter().all(|t| {
+        t["reference"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("ACME-"))
+    }));
     // The operator sees them too.
     let operator_token = operator["access_token"].as_str().unwrap();
-    assert_eq!(all_tickets(&client, &server, operator_token).await.len(), tickets.len());
+    assert_eq!(
+        all_tickets(&client, &server, operator_token).await.len(),
+        tickets.len()
+    );
     drop(client);
     let log = server.terminate();
-    assert!(log.contains("demo workspace: Acme Support (prefix ACME)"), "{log}");
+    assert!(
+        log.contains("demo workspace: Acme Support (prefix ACME)"),
+        "{log}"
+    );
     assert!(log.contains("admin@acme.test / acme-admin-pass"), "{log}");
-    assert!(log.contains("operator@acme.test / acme-operator-pass"), "{log}");
+    assert!(
+        log.contains("operator@acme.test / acme-operator-pass"),
+        "{log}"
+    );
 
     // Again on the same database: no second seeding, no failure.
     let server = sandbox.start(&["serve", "--demo"]).await;
     let client = reqwest::Client::new();
     let admin = login(&client, &server, DEMO_ADMIN.0, DEMO_ADMIN.1).await;
     let again = all_tickets(&client, &server, admin["access_token"].as_str().unwrap()).await;
-    assert_eq!(again.len(), tickets.len(), "serve --demo must not seed twice");
+    assert_eq!(
+        again.len(),
+        tickets.len(),
+        "serve --demo must not seed twice"
+    );
     drop(client);
     let log = server.terminate();
     assert!(log.contains("already has a workspace"), "{log}");
-    assert!(!log.contains("demo workspace: Acme Support (prefix ACME)"), "{log}");
+    assert!(
+        !log.contains("demo workspace: Acme Support (prefix ACME)"),
+        "{log}"
+    );
 }
 
 #[tokio::test]
@@ -674,11 +934,17 @@ async fn postgres_serve_demo_seeds_once() {
     let sandbox = Sandbox::new(Backend::Postgres);
     // Without the required secret, `serve --demo` fails before seeding anything...
     let mut cmd = sandbox.command(&["serve", "--demo"]);
-    cmd.env_remove("TICKETD_JWT_SECRET").env("TICKETD_BIND", format!("127.0.0.1:{}", free_port()));
-    sandbox.run_command(cmd, &["serve", "--demo"]).failure(&["TICKETD_JWT_SECRET"]);
+    cmd.env_remove("TICKETD_JWT_SECRET")
+        .env("TICKETD_BIND", format!("127.0.0.1:{}", free_port()));
+    sandbox
+        .run_command(cmd, &["serve", "--demo"])
+        .failure(&["TICKETD_JWT_SECRET"]);
     // ... so that the first real start seeds (and prints the credentials).
     serve_demo(&sandbox).await;
-    assert!(!sandbox.path("data").exists(), "PostgreSQL must not create data/");
+    assert!(
+        !sandbox.path("data").exists(),
+        "PostgreSQL must not create data/"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -690,9 +956,22 @@ fn seed_demo_prints_the_credentials_on_stderr() {
     let sandbox = Sandbox::new(Backend::Sqlite);
     let run = sandbox.run(&["seed-demo"]).success();
     assert_eq!(run.stdout, "", "credentials go to stderr");
-    assert!(run.stderr.contains("Acme Support (prefix ACME)"), "{}", run.stderr);
-    assert!(run.stderr.contains("admin@acme.test / acme-admin-pass"), "{}", run.stderr);
-    assert!(run.stderr.contains("operator@acme.test / acme-operator-pass"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Acme Support (prefix ACME)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("admin@acme.test / acme-admin-pass"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("operator@acme.test / acme-operator-pass"),
+        "{}",
+        run.stderr
+    );
     assert!(sandbox.path("data/ticketd.sqlite").is_file());
     // A second run cannot create ACME again and says so, without a panic.
     sandbox.run(&["seed-demo"]).failure(&["ACME"]);
@@ -703,7 +982,8 @@ fn postgres_serve_requires_a_jwt_secret() {
     let sandbox = Sandbox::new(Backend::Postgres);
     let serve = |secret: Option<&str>| {
         let mut cmd = sandbox.command(&["serve"]);
-        cmd.env_remove("TICKETD_JWT_SECRET").env("TICKETD_BIND", format!("127.0.0.1:{}", free_port()));
+        cmd.env_remove("TICKETD_JWT_SECRET")
+            .env("TICKETD_BIND", format!("127.0.0.1:{}", free_port()));
         if let Some(secret) = secret {
             cmd.env("TICKETD_JWT_SECRET", secret);
         }
@@ -712,15 +992,35 @@ fn postgres_serve_requires_a_jwt_secret() {
     serve(None).failure(&["TICKETD_JWT_SECRET", "PostgreSQL"]);
     serve(Some("   ")).failure(&["TICKETD_JWT_SECRET"]);
     serve(Some("too-short")).failure(&["TICKETD_JWT_SECRET", "32"]);
-    assert!(!sandbox.path("data").exists(), "no secret file is written for PostgreSQL");
+    assert!(
+        !sandbox.path("data").exists(),
+        "no secret file is written for PostgreSQL"
+    );
     // The configuration error came before the database was touched: nothing migrated.
     let pg = sandbox.pg.as_ref().unwrap();
     let out = Command::new("psql")
-        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", &pg.name, "-tA", "-c"])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            &pg.name,
+            "-tA",
+            "-c",
+        ])
         .arg("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
         .env("PGPASSWORD", "postgres")
         .output()
         .expect("run psql");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "serve without a secret must not migrate");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "0",
+        "serve without a secret must not migrate"
+    );
 }

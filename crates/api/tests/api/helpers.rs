@@ -62,7 +62,10 @@ fn pg_admin_url() -> String {
 
 fn pg_url_for(name: &str) -> String {
     let admin = pg_admin_url();
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(b, _)| b)
+        .to_owned();
     format!("{base}/{name}")
 }
 
@@ -70,17 +73,31 @@ impl TestDb {
     pub async fn new(db: Db) -> Self {
         match db {
             Db::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("ticketd-test-{}", Uuid::new_v4().simple()));
+                let dir =
+                    std::env::temp_dir().join(format!("ticketd-test-{}", Uuid::new_v4().simple()));
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let url = format!("sqlite://{}/test.sqlite?mode=rwc", dir.display());
-                TestDb { url, pg_name: None, dir: Some(dir) }
+                TestDb {
+                    url,
+                    pg_name: None,
+                    dir: Some(dir),
+                }
             }
             Db::Postgres => {
                 let name = format!("t_{}", Uuid::new_v4().simple());
-                let admin = Database::connect(pg_admin_url()).await.expect("connect to PostgreSQL (TEST_DATABASE_URL)");
-                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+                let admin = Database::connect(pg_admin_url())
+                    .await
+                    .expect("connect to PostgreSQL (TEST_DATABASE_URL)");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create database");
                 admin.close().await.ok();
-                TestDb { url: pg_url_for(&name), pg_name: Some(name), dir: None }
+                TestDb {
+                    url: pg_url_for(&name),
+                    pg_name: Some(name),
+                    dir: None,
+                }
             }
         }
     }
@@ -94,10 +111,17 @@ impl Drop for TestDb {
         if let Some(name) = self.pg_name.take() {
             // Drop runs inside the test's runtime: do the async work on a thread of its own.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 rt.block_on(async {
                     if let Ok(admin) = Database::connect(pg_admin_url()).await {
-                        let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
                         let _ = admin.close().await;
                     }
                 });
@@ -118,16 +142,30 @@ pub struct Response {
 
 impl Response {
     pub fn content_type(&self) -> &str {
-        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     /// Asserts a problem+json answer with this status and returns its `errors` field names.
     pub fn assert_problem(&self, status: u16) -> Vec<String> {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
-        assert!(self.content_type().starts_with("application/problem+json"), "content type {}", self.content_type());
+        assert!(
+            self.content_type().starts_with("application/problem+json"),
+            "content type {}",
+            self.content_type()
+        );
         assert_eq!(self.body["status"], status);
-        assert!(self.body["title"].is_string() && self.body["type"].is_string() && self.body["detail"].is_string());
-        self.body["errors"].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
+        assert!(
+            self.body["title"].is_string()
+                && self.body["type"].is_string()
+                && self.body["detail"].is_string()
+        );
+        self.body["errors"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -150,7 +188,9 @@ pub struct TestApp {
 
 pub async fn spawn_app(db: Db) -> TestApp {
     let test_db = TestDb::new(db).await;
-    let store = Store::connect(&test_db.url, StoreOptions { max_connections: 8 }).await.expect("connect");
+    let store = Store::connect(&test_db.url, StoreOptions { max_connections: 8 })
+        .await
+        .expect("connect");
     store.migrate().await.expect("migrate");
 
     let pw = |p: &str| NewPassword::parse(p).expect("password");
@@ -165,7 +205,13 @@ pub async fn spawn_app(db: Db) -> TestApp {
         .await
         .expect("workspace");
     let operator = store
-        .create_member("ACME", &Email::parse(OPERATOR_EMAIL).expect("email"), "Olivia Operator", &pw(OPERATOR_PASSWORD), Role::Operator)
+        .create_member(
+            "ACME",
+            &Email::parse(OPERATOR_EMAIL).expect("email"),
+            "Olivia Operator",
+            &pw(OPERATOR_PASSWORD),
+            Role::Operator,
+        )
         .await
         .expect("operator");
     let (other, other_admin) = store
@@ -181,8 +227,19 @@ pub async fn spawn_app(db: Db) -> TestApp {
 
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let state = api::AppState { store: store.clone(), jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600) };
-    let server = api::serve(listener, state, &api::ServerOptions { workers: Some(1), shutdown_timeout: 1 }).expect("serve");
+    let state = api::AppState {
+        store: store.clone(),
+        jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600),
+    };
+    let server = api::serve(
+        listener,
+        state,
+        &api::ServerOptions {
+            workers: Some(1),
+            shutdown_timeout: 1,
+        },
+    )
+    .expect("serve");
     tokio::spawn(server);
 
     let mut app = TestApp {
@@ -207,8 +264,16 @@ pub async fn spawn_app(db: Db) -> TestApp {
 }
 
 impl TestApp {
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
-        let mut req = self.client.request(method, format!("{}{path}", self.address));
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.address));
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
@@ -219,7 +284,13 @@ impl TestApp {
     }
 
     /// Sends a raw body with a JSON content type.
-    pub async fn raw(&self, method: Method, path: &str, token: &str, body: impl Into<reqwest::Body>) -> Response {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
         let req = self
             .client
             .request(method, format!("{}{path}", self.address))
@@ -234,7 +305,12 @@ impl TestApp {
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Response { status, body, headers, text }
+        Response {
+            status,
+            body,
+            headers,
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
@@ -242,11 +318,13 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
-        self.request(Method::POST, path, Some(token), Some(&body)).await
+        self.request(Method::POST, path, Some(token), Some(&body))
+            .await
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.request(Method::PATCH, path, Some(token), Some(&body)).await
+        self.request(Method::PATCH, path, Some(token), Some(&body))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Response {
@@ -255,20 +333,36 @@ impl TestApp {
 
     pub async fn login(&self, email: &str, password: &str) -> String {
         let r = self
-            .request(Method::POST, "/api/v1/auth/login", None, Some(&serde_json::json!({"email": email, "password": password})))
+            .request(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(&serde_json::json!({"email": email, "password": password})),
+            )
             .await;
         assert_eq!(r.status, 200, "login {email}: {}", r.text);
-        r.body["access_token"].as_str().expect("access_token").to_owned()
+        r.body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 
     /// A new API token of ACME with these scopes.
     pub async fn token(&self, scopes: &[Scope]) -> String {
-        self.store.create_token(self.acme.id, "test token", scopes, None).await.expect("token").1
+        self.store
+            .create_token(self.acme.id, "test token", scopes, None)
+            .await
+            .expect("token")
+            .1
     }
 
     /// A new API token of OTHER with these scopes.
     pub async fn other_token(&self, scopes: &[Scope]) -> String {
-        self.store.create_token(self.other.id, "other token", scopes, None).await.expect("token").1
+        self.store
+            .create_token(self.other.id, "other token", scopes, None)
+            .await
+            .expect("token")
+            .1
     }
 
     /// Creates a ticket through the API as `token` and returns its JSON.
@@ -280,6 +374,10 @@ impl TestApp {
 
     /// Creates a ticket with just a subject.
     pub async fn ticket(&self, subject: &str) -> Value {
-        self.create_ticket(&self.admin, serde_json::json!({"subject": subject, "body": format!("Body of {subject}")})).await
+        self.create_ticket(
+            &self.admin,
+            serde_json::json!({"subject": subject, "body": format!("Body of {subject}")}),
+        )
+        .await
     }
 }
