@@ -17,10 +17,11 @@ pub mod users;
 
 use std::net::TcpListener;
 
-use actix_web::dev::Server;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use store::Store;
-use tracing_actix_web::TracingLogger;
+use tracing_actix_web::{RequestId, TracingLogger};
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 use uuid::Uuid;
@@ -80,6 +81,23 @@ fn app(
     let (app, api) = routes(app).split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
         .default_service(web::to(not_found))
+        .wrap_fn(|req, srv| {
+            // Echo the request id that every log line of this request carries.
+            let call = srv.call(req);
+            async move {
+                let mut res = call.await?;
+                let id = res
+                    .request()
+                    .extensions()
+                    .get::<RequestId>()
+                    .map(|id| id.to_string());
+                if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                    res.headers_mut()
+                        .insert(HeaderName::from_static("x-request-id"), value);
+                }
+                Ok(res)
+            }
+        })
         .wrap(TracingLogger::default())
 }
 
@@ -115,6 +133,12 @@ where
 /// The OpenAPI document, exactly as served at `/api-docs/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     routes(App::new()).split_for_parts().1
+}
+
+/// The OpenAPI document as YAML: the content of `openapi.yaml` at the repository root.
+pub fn openapi_yaml() -> String {
+    // Serialising the document's own types cannot fail.
+    openapi().to_yaml().unwrap_or_default()
 }
 
 async fn not_found(_: HttpRequest) -> HttpResponse {

@@ -50,6 +50,8 @@ enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Print the OpenAPI document (YAML) of this build: `ticketd openapi > openapi.yaml`.
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,6 +123,10 @@ struct TokenCreate {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Openapi = cli.command {
+        print!("{}", api::openapi_yaml());
+        return ExitCode::SUCCESS;
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -173,6 +179,10 @@ fn default_name(email: &Email) -> String {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
+        Command::Openapi => {
+            print!("{}", api::openapi_yaml());
+            Ok(())
+        }
         Command::Serve { demo } => serve(config, demo).await,
         Command::Migrate => {
             open_store(&config).await?;

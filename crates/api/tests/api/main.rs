@@ -6,4 +6,5 @@ mod helpers;
 mod access;
 mod auth;
 mod list;
+mod openapi;
 mod tickets;
