@@ -7,13 +7,14 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_initial;
+mod m20261126_000002_chat;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261126_000001_initial::Migration)]
+        vec![Box::new(m20261126_000001_initial::Migration), Box::new(m20261126_000002_chat::Migration)]
     }
 }
 
@@ -41,11 +42,7 @@ fn split_statements(sql: &str) -> Vec<String> {
         }
         current.push_str(line);
         current.push('\n');
-        let ends = if in_trigger {
-            trimmed.eq_ignore_ascii_case("END;")
-        } else {
-            trimmed.ends_with(';')
-        };
+        let ends = if in_trigger { trimmed.eq_ignore_ascii_case("END;") } else { trimmed.ends_with(';') };
         if ends {
             statements.push(std::mem::take(&mut current));
             in_trigger = false;

@@ -15,9 +15,7 @@ impl MigrationTrait for Migration {
         match manager.get_database_backend() {
             DbBackend::Postgres => run_script(manager, POSTGRES_UP).await,
             DbBackend::Sqlite => run_script(manager, SQLITE_UP).await,
-            other => Err(DbErr::Migration(format!(
-                "unsupported database backend {other:?}"
-            ))),
+            other => Err(DbErr::Migration(format!("unsupported database backend {other:?}"))),
         }
     }
 

@@ -9,7 +9,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
+pub use domain::agent::{Capability, Vertical, VerticalOverrides};
 pub use domain::auth::{Role, Scope};
+pub use domain::conversation::MessageRole;
+pub use domain::cta::CtaKind;
 pub use domain::ticket::{EventKind, Priority, Source, Status};
 
 #[cfg(feature = "openapi")]
@@ -20,10 +23,7 @@ use utoipa::ToSchema;
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct Problem {
     /// A URI naming the kind of problem.
-    #[cfg_attr(
-        feature = "openapi",
-        schema(example = "https://ticketd.dev/problems/validation")
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "https://ticketd.dev/problems/validation"))]
     #[serde(rename = "type")]
     pub kind: String,
     /// A short, human-readable summary of the kind of problem.
@@ -38,6 +38,10 @@ pub struct Problem {
     /// Validation failures: field name (a JSON path for nested fields) → messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<BTreeMap<String, Vec<String>>>,
+    /// Tool invocations only: a sentence the bot can say to the visitor, so that a failed
+    /// handoff never leaves them without a reply.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 /// A workspace (tenant).
@@ -177,10 +181,7 @@ pub struct Ticket {
     pub workspace_id: Uuid,
     pub agent_id: Option<Uuid>,
     pub conversation_id: Option<Uuid>,
-    #[cfg_attr(
-        feature = "openapi",
-        schema(example = "Refund for order #5521 not received")
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "Refund for order #5521 not received"))]
     pub subject: String,
     #[cfg_attr(
         feature = "openapi",
@@ -249,10 +250,7 @@ pub struct CreateTicketRequest {
     /// Required, at most 20,000 characters.
     #[cfg_attr(
         feature = "openapi",
-        schema(
-            example = "Paid twice on May 2; asked for a refund.",
-            max_length = 20000
-        )
+        schema(example = "Paid twice on May 2; asked for a refund.", max_length = 20000)
     )]
     pub body: String,
     /// Defaults to `normal`.
@@ -272,33 +270,17 @@ pub struct CreateTicketRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTicketRequest {
-    #[serde(
-        default,
-        deserialize_with = "not_null",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
-    #[serde(
-        default,
-        deserialize_with = "not_null",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// A member's id, or null to unassign. Assigning an open ticket makes it `pending`;
     /// unassigning a pending one makes it `open` (unless `status` is also given).
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>, nullable))]
     pub assigned_to_user_id: Option<Option<Uuid>>,
     /// Operator notes; null or blank clears them.
-    #[serde(
-        default,
-        deserialize_with = "present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
     pub notes: Option<Option<String>>,
 }
@@ -367,13 +349,7 @@ impl ListMeta {
     /// The meta of a list returned whole.
     pub fn whole(len: usize) -> Self {
         let len = len as u64;
-        ListMeta {
-            page: 1,
-            per_page: len,
-            total: len,
-            total_exact: true,
-            next_cursor: None,
-        }
+        ListMeta { page: 1, per_page: len, total: len, total_exact: true, next_cursor: None }
     }
 }
 
@@ -404,14 +380,255 @@ pub struct Health {
     pub database: Option<String>,
 }
 
+/// A chat bot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Agent {
+    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(example = "Helpdesk Bot"))]
+    pub name: String,
+    pub vertical: Vertical,
+    /// Capabilities added to the vertical's preset.
+    pub vertical_overrides: VerticalOverrides,
+    /// What the agent can do: the vertical's preset ∪ the overrides.
+    pub capabilities: Vec<Capability>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Body of `POST /agents`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateAgentRequest {
+    #[cfg_attr(feature = "openapi", schema(example = "Sales Bot"))]
+    pub name: String,
+    pub vertical: Vertical,
+    /// e.g. `{"capabilities": ["ticketing"]}` to let a sales agent open tickets.
+    #[serde(default)]
+    pub vertical_overrides: Option<VerticalOverrides>,
+}
+
+/// Body of `PATCH /agents/{id}`: only the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAgentRequest {
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    pub vertical: Option<Vertical>,
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    pub vertical_overrides: Option<VerticalOverrides>,
+}
+
+/// A tool definition, ready to hand to an LLM (the shape of OpenAI and Anthropic tools).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Tool {
+    #[cfg_attr(feature = "openapi", schema(example = "open_ticket"))]
+    pub name: String,
+    /// When and how the model should use the tool.
+    pub description: String,
+    /// JSON Schema of the tool's input.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub input_schema: serde_json::Value,
+}
+
+/// Body of `POST /agents/{id}/tools/{name}/invocations`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct InvokeToolRequest {
+    /// The conversation the bot is in (it must be this agent's).
+    pub conversation_id: Uuid,
+    /// The LLM's id for this call: retries with the same id return the same ticket.
+    #[cfg_attr(feature = "openapi", schema(example = "toolu_01A09q90qw90lq917835lq9"))]
+    pub tool_call_id: String,
+    /// The tool's input, as the model produced it.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"subject": "Refund for order #5521", "body": "Paid twice on May 2 (order #5521); card ending 4242. Wants the duplicate refunded.", "priority": "high"})))]
+    pub input: serde_json::Value,
+}
+
+/// A ticket opened from a chat, with the sentence to show or say to the visitor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TicketOpened {
+    pub ticket: Ticket,
+    #[cfg_attr(feature = "openapi", schema(example = "ACME-1234"))]
+    pub reference: String,
+    /// e.g. "I've opened ticket #ACME-1234 for our team. …"
+    pub message: String,
+}
+
+/// The visitor of a conversation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Visitor {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "Jane Doe"))]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "jane@example.com"))]
+    pub email: Option<String>,
+}
+
+/// A message to record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewMessage {
+    pub role: MessageRole,
+    #[cfg_attr(feature = "openapi", schema(example = "My order never arrived."))]
+    pub content: String,
+}
+
+/// Body of `POST /conversations`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateConversationRequest {
+    pub agent_id: Uuid,
+    #[serde(default)]
+    pub visitor: Option<Visitor>,
+    /// The first messages, oldest first (at most 200).
+    #[serde(default)]
+    pub messages: Option<Vec<NewMessage>>,
+}
+
+/// A ticket linked to a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TicketRef {
+    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(example = "ACME-12"))]
+    pub reference: String,
+}
+
+/// A conversation as the Inbox lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ConversationSummary {
+    pub id: Uuid,
+    pub agent_id: Uuid,
+    pub agent_name: String,
+    pub visitor: Visitor,
+    pub started_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    /// 24 hours after the last message; a conversation linked to a ticket is kept anyway.
+    pub expires_at: DateTime<Utc>,
+    /// Whether a ticket links this conversation (its transcript is then kept).
+    pub has_ticket: bool,
+}
+
+/// A conversation with its whole thread.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Conversation {
+    #[serde(flatten)]
+    pub summary: ConversationSummary,
+    /// Tickets opened from this conversation, oldest first.
+    pub tickets: Vec<TicketRef>,
+    /// Every message, oldest first.
+    pub messages: Vec<Message>,
+}
+
+/// Body of `POST /conversations/{id}/escalate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct EscalateRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Visitor needs a refund for order #5521", max_length = 120)
+    )]
+    pub subject: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Left the chat before we could confirm the refund; call back.")
+    )]
+    pub body: String,
+    #[serde(default)]
+    pub priority: Option<Priority>,
+}
+
+/// A call-to-action button in the chat widget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CtaRule {
+    pub id: Uuid,
+    pub kind: CtaKind,
+    #[cfg_attr(feature = "openapi", schema(example = "Talk to a human"))]
+    pub label: String,
+    /// The agent whose widget shows it; null for every agent.
+    pub agent_id: Option<Uuid>,
+    /// Subject of the tickets it opens; placeholders `{visitor_name}`, `{visitor_email}`,
+    /// `{agent_name}`, `{first_message}`. Null: the visitor's first message.
+    #[cfg_attr(feature = "openapi", schema(example = "Callback request from {visitor_name}"))]
+    pub subject_template: Option<String>,
+    pub priority: Priority,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Body of `POST /cta-rules`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateCtaRuleRequest {
+    pub kind: CtaKind,
+    pub label: String,
+    #[serde(default)]
+    pub agent_id: Option<Uuid>,
+    #[serde(default)]
+    pub subject_template: Option<String>,
+    /// Defaults to `normal`.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// Defaults to true.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// Body of `PATCH /cta-rules/{id}`: only the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCtaRuleRequest {
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// An agent's id, or null for every agent.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>, nullable))]
+    pub agent_id: Option<Option<Uuid>>,
+    /// A template, or null for none.
+    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    pub subject_template: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+/// Body of `POST /cta-rules/{id}/clicks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CtaClickRequest {
+    /// The conversation whose visitor clicked.
+    pub conversation_id: Uuid,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn patch_tells_null_from_absent() {
-        let patch: UpdateTicketRequest =
-            serde_json::from_str(r#"{"assigned_to_user_id": null}"#).unwrap();
+        let patch: UpdateTicketRequest = serde_json::from_str(r#"{"assigned_to_user_id": null}"#).unwrap();
         assert_eq!(patch.assigned_to_user_id, Some(None));
         let patch: UpdateTicketRequest = serde_json::from_str(r#"{"notes": "x"}"#).unwrap();
         assert_eq!(patch.assigned_to_user_id, None);
@@ -444,12 +661,7 @@ mod tests {
             created_at: Utc::now(),
             updated_at: Utc::now(),
         };
-        let json = serde_json::to_value(TicketDetail {
-            ticket,
-            conversation: None,
-            assignee: None,
-        })
-        .unwrap();
+        let json = serde_json::to_value(TicketDetail { ticket, conversation: None, assignee: None }).unwrap();
         assert_eq!(json["reference"], "ACME-1");
         assert!(json["conversation"].is_null() && json["assignee"].is_null());
     }

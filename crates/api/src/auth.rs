@@ -28,11 +28,7 @@ pub async fn login(
     state: web::Data<AppState>,
     body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest {
-        email,
-        password,
-        workspace,
-    } = body.0;
+    let LoginRequest { email, password, workspace } = body.0;
     let mut errors = domain::FieldErrors::new();
     if email.trim().is_empty() {
         errors.add("email", "this field is required");
@@ -43,11 +39,7 @@ pub async fn login(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let session = match state
-        .store
-        .authenticate(&email, &password, workspace.as_deref())
-        .await
-    {
+    let session = match state.store.authenticate(&email, &password, workspace.as_deref()).await {
         Ok(session) => session,
         Err(LoginError::InvalidCredentials) => {
             return Err(ApiError::Unauthorized("invalid e-mail or password".into()));
@@ -55,9 +47,7 @@ pub async fn login(
         Err(LoginError::ChooseWorkspace(v)) => return Err(v.into()),
         Err(LoginError::Store(e)) => return Err(e.into()),
     };
-    let access_token = state
-        .jwt
-        .issue(session.user.id, session.workspace.id, session.role)?;
+    let access_token = state.jwt.issue(session.user.id, session.workspace.id, session.role)?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         access_token,
         token_type: "Bearer".into(),
@@ -80,25 +70,11 @@ pub async fn login(
 #[get("/me")]
 pub async fn get_me(auth: Auth) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::ANY)?;
-    let Auth {
-        workspace,
-        principal: _,
-        session,
-        token,
-    } = auth;
+    let Auth { workspace, principal: _, session, token } = auth;
     let (user, role) = match session {
         Some(s) => (Some(convert::user(s.user)), Some(s.role)),
         None => (None, None),
     };
-    let token = token.map(|t| TokenSummary {
-        id: t.id.0,
-        name: t.name,
-        scopes: t.scopes,
-    });
-    Ok(HttpResponse::Ok().json(Me {
-        user,
-        token,
-        workspace: convert::workspace(workspace),
-        role,
-    }))
+    let token = token.map(|t| TokenSummary { id: t.id.0, name: t.name, scopes: t.scopes });
+    Ok(HttpResponse::Ok().json(Me { user, token, workspace: convert::workspace(workspace), role }))
 }

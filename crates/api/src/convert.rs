@@ -4,55 +4,23 @@
 use api_types as dto;
 
 pub fn workspace(w: store::Workspace) -> dto::Workspace {
-    let store::Workspace {
-        id,
-        name,
-        ticket_prefix,
-    } = w;
-    dto::Workspace {
-        id: id.0,
-        name,
-        ticket_prefix,
-    }
+    let store::Workspace { id, name, ticket_prefix } = w;
+    dto::Workspace { id: id.0, name, ticket_prefix }
 }
 
 pub fn user(u: store::User) -> dto::UserSummary {
     let store::User { id, name, email } = u;
-    dto::UserSummary {
-        id: id.0,
-        name,
-        email,
-    }
+    dto::UserSummary { id: id.0, name, email }
 }
 
 pub fn member(m: store::Member) -> dto::Member {
     let store::Member { user, role } = m;
-    dto::Member {
-        id: user.id.0,
-        name: user.name,
-        email: user.email,
-        role,
-    }
+    dto::Member { id: user.id.0, name: user.name, email: user.email, role }
 }
 
 pub fn api_token(t: store::ApiToken) -> dto::ApiToken {
-    let store::ApiToken {
-        id,
-        workspace_id: _,
-        name,
-        scopes,
-        created_at,
-        last_used_at,
-        revoked_at,
-    } = t;
-    dto::ApiToken {
-        id: id.0,
-        name,
-        scopes,
-        created_at,
-        last_used_at,
-        revoked_at,
-    }
+    let store::ApiToken { id, workspace_id: _, name, scopes, created_at, last_used_at, revoked_at } = t;
+    dto::ApiToken { id: id.0, name, scopes, created_at, last_used_at, revoked_at }
 }
 
 pub fn ticket(t: store::Ticket) -> dto::Ticket {
@@ -95,13 +63,7 @@ pub fn ticket(t: store::Ticket) -> dto::Ticket {
 }
 
 pub fn conversation(c: store::Conversation) -> dto::ConversationThread {
-    let store::Conversation {
-        id,
-        agent_id,
-        started_at,
-        last_activity_at,
-        messages,
-    } = c;
+    let store::Conversation { id, agent_id, started_at, last_activity_at, messages } = c;
     dto::ConversationThread {
         id: id.0,
         agent_id: agent_id.0,
@@ -110,46 +72,20 @@ pub fn conversation(c: store::Conversation) -> dto::ConversationThread {
         messages: messages
             .into_iter()
             .map(|m| {
-                let store::Message {
-                    id,
-                    role,
-                    content,
-                    created_at,
-                } = m;
-                dto::Message {
-                    id,
-                    role,
-                    content,
-                    created_at,
-                }
+                let store::Message { id, role, content, created_at } = m;
+                dto::Message { id, role, content, created_at }
             })
             .collect(),
     }
 }
 
 pub fn ticket_detail(d: store::TicketDetail) -> dto::TicketDetail {
-    let store::TicketDetail {
-        ticket: t,
-        conversation: c,
-        assignee,
-    } = d;
-    dto::TicketDetail {
-        ticket: ticket(t),
-        conversation: c.map(conversation),
-        assignee: assignee.map(user),
-    }
+    let store::TicketDetail { ticket: t, conversation: c, assignee } = d;
+    dto::TicketDetail { ticket: ticket(t), conversation: c.map(conversation), assignee: assignee.map(user) }
 }
 
 pub fn ticket_event(e: store::TicketEvent) -> dto::TicketEvent {
-    let store::TicketEvent {
-        id,
-        ticket_id,
-        kind,
-        from,
-        to,
-        actor,
-        at,
-    } = e;
+    let store::TicketEvent { id, ticket_id, kind, from, to, actor, at } = e;
     let (kind_name, actor_id) = match actor.actor {
         store::Actor::User(u) => ("user", Some(u.0)),
         store::Actor::Token(t) => ("token", Some(t.0)),
@@ -161,11 +97,92 @@ pub fn ticket_event(e: store::TicketEvent) -> dto::TicketEvent {
         kind,
         from,
         to,
-        actor: dto::Actor {
-            kind: kind_name.into(),
-            id: actor_id,
-            name: actor.name,
-        },
+        actor: dto::Actor { kind: kind_name.into(), id: actor_id, name: actor.name },
         at,
+    }
+}
+
+pub fn agent(a: store::Agent) -> dto::Agent {
+    let capabilities = a.capabilities();
+    let store::Agent { id, workspace_id: _, name, vertical, overrides, created_at, updated_at } = a;
+    dto::Agent {
+        id: id.0,
+        name,
+        vertical,
+        vertical_overrides: overrides,
+        capabilities,
+        created_at,
+        updated_at,
+    }
+}
+
+pub fn tool(t: &domain::tool::ToolDefinition) -> dto::Tool {
+    dto::Tool {
+        name: t.name.to_owned(),
+        description: t.description.to_owned(),
+        input_schema: (t.input_schema)(),
+    }
+}
+
+pub fn conversation_summary(c: store::ConversationSummary) -> dto::ConversationSummary {
+    let store::ConversationSummary {
+        id,
+        agent_id,
+        agent_name,
+        visitor_name,
+        visitor_email,
+        started_at,
+        last_activity_at,
+        has_ticket,
+    } = c;
+    dto::ConversationSummary {
+        id: id.0,
+        agent_id: agent_id.0,
+        agent_name,
+        visitor: dto::Visitor { name: visitor_name, email: visitor_email },
+        started_at,
+        last_activity_at,
+        expires_at: domain::conversation::expires_at(last_activity_at),
+        has_ticket,
+    }
+}
+
+pub fn message(m: store::Message) -> dto::Message {
+    let store::Message { id, role, content, created_at } = m;
+    dto::Message { id, role, content, created_at }
+}
+
+pub fn conversation_detail(c: store::ConversationDetail) -> dto::Conversation {
+    let store::ConversationDetail { summary, messages, tickets } = c;
+    dto::Conversation {
+        summary: conversation_summary(summary),
+        tickets: tickets.into_iter().map(|(id, reference)| dto::TicketRef { id: id.0, reference }).collect(),
+        messages: messages.into_iter().map(message).collect(),
+    }
+}
+
+pub fn cta_rule(r: store::CtaRule) -> dto::CtaRule {
+    let store::CtaRule {
+        id,
+        workspace_id: _,
+        kind,
+        label,
+        agent_id,
+        subject_template,
+        priority,
+        enabled,
+        created_at,
+        updated_at,
+    } = r;
+    dto::CtaRule {
+        id,
+        kind,
+        label,
+        agent_id: agent_id.map(|a| a.0),
+        subject_template,
+        priority,
+        enabled,
+        created_at,
+        updated_at,
     }
 }

@@ -32,21 +32,28 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Any of the above, with a sentence the bot can say to the visitor.
+    #[error("{inner}")]
+    ForBot { inner: Box<ApiError>, message: String },
 }
 
 impl ApiError {
     pub fn validation(errors: FieldErrors) -> Self {
         let n = errors.0.len();
-        let detail = if n == 1 {
-            "1 field is invalid".to_owned()
-        } else {
-            format!("{n} fields are invalid")
-        };
+        let detail = if n == 1 { "1 field is invalid".to_owned() } else { format!("{n} fields are invalid") };
         ApiError::Validation { detail, errors }
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Self::validation(FieldErrors::single(field, message))
+    }
+
+    /// Adds the sentence a bot can say to the visitor when its request failed.
+    pub fn for_bot(self, message: String) -> Self {
+        match self {
+            ApiError::ForBot { inner, .. } => ApiError::ForBot { inner, message },
+            inner => ApiError::ForBot { inner: Box::new(inner), message },
+        }
     }
 
     fn parts(&self) -> (&'static str, &'static str) {
@@ -60,16 +67,18 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
+            ApiError::ForBot { inner, .. } => inner.parts(),
         }
     }
 
     pub fn problem(&self) -> Problem {
+        if let ApiError::ForBot { inner, message } = self {
+            return Problem { message: Some(message.clone()), ..inner.problem() };
+        }
         let (slug, title) = self.parts();
         let detail = match self {
             ApiError::NotFound => "no such resource in this workspace".to_owned(),
-            ApiError::Internal(_) => {
-                "something went wrong on our side; it has been logged".to_owned()
-            }
+            ApiError::Internal(_) => "something went wrong on our side; it has been logged".to_owned(),
             ApiError::Unavailable(_) => "the database is unavailable; try again shortly".to_owned(),
             other => other.to_string(),
         };
@@ -85,6 +94,7 @@ impl ApiError {
             status: self.status_code().as_u16(),
             detail,
             errors,
+            message: None,
         }
     }
 }
@@ -101,21 +111,26 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::ForBot { inner, .. } => inner.status_code(),
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
+        let root = match self {
+            ApiError::ForBot { inner, .. } => inner.as_ref(),
+            other => other,
+        };
+        match root {
             ApiError::Internal(cause) => tracing::error!(%cause, "internal error"),
             ApiError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");
-        if matches!(self, ApiError::Unauthorized(_)) {
+        if matches!(root, ApiError::Unauthorized(_)) {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
-        if matches!(self, ApiError::Unavailable(_)) {
+        if matches!(root, ApiError::Unavailable(_)) {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
         }
         response.json(self.problem())

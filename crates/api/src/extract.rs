@@ -32,9 +32,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<BodyLimit>()
-            .map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -42,15 +40,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         Box::pin(async move {
-            let too_large =
-                || ApiError::PayloadTooLarge(format!("the body must be at most {limit} bytes"));
+            let too_large = || ApiError::PayloadTooLarge(format!("the body must be at most {limit} bytes"));
             if declared.is_some_and(|n| n > limit) {
                 return Err(too_large());
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large());
                 }
@@ -64,16 +60,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
 /// Parses a JSON document into `T`, classifying errors as 400 (syntax) or 422 (data).
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::BadRequest(
-            "the request body is empty: send a JSON object".into(),
-        ));
+        return Err(ApiError::BadRequest("the request body is empty: send a JSON object".into()));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match result {
         Ok(value) => {
-            de.end()
-                .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+            de.end().map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
             Ok(value)
         }
         Err(err) => {
@@ -102,11 +95,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 /// Turns serde's message into a field name and a readable message. serde reports a
 /// missing field at the parent's path, with the name only in the text.
 fn describe_data_error(path: &str, message: &str) -> (String, String) {
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(message)
-        .to_owned();
+    let message = message.split(" at line ").next().unwrap_or(message).to_owned();
     if path.starts_with('[') {
         // A top-level array: serde reads structs from sequences, but the API takes objects.
         return ("body".to_owned(), "expected a JSON object".to_owned());
@@ -114,11 +103,7 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
     if let Some(rest) = message.strip_prefix("missing field `")
         && let Some(name) = rest.split('`').next()
     {
-        let field = if path == "." || path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{path}.{name}")
-        };
+        let field = if path == "." || path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
         return (field, "this field is required".into());
     }
     if let Some(rest) = message.strip_prefix("unknown field `")
@@ -134,11 +119,7 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
         };
         return (field, "unknown field".into());
     }
-    let field = if path == "." || path.is_empty() {
-        "body".to_owned()
-    } else {
-        path.to_owned()
-    };
+    let field = if path == "." || path.is_empty() { "body".to_owned() } else { path.to_owned() };
     (field, message)
 }
 
@@ -158,20 +139,11 @@ impl Auth {
             return Ok(());
         }
         let detail = match (&self.principal, req) {
-            (
-                Principal::User(_),
-                Requirement {
-                    role: Some(Role::Admin),
-                    ..
-                },
-            ) => "this needs the admin role".to_owned(),
+            (Principal::User(_), Requirement { role: Some(Role::Admin), .. }) => {
+                "this needs the admin role".to_owned()
+            }
             (Principal::User(_), _) => "this is for API tokens only".to_owned(),
-            (
-                Principal::Token(_),
-                Requirement {
-                    scope: Some(scope), ..
-                },
-            ) => {
+            (Principal::Token(_), Requirement { scope: Some(scope), .. }) => {
                 format!("this token lacks the `{scope}` scope")
             }
             (Principal::Token(_), _) => "this is for signed-in users only".to_owned(),
@@ -206,9 +178,7 @@ fn bearer(req: &HttpRequest) -> Option<String> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let value = value.to_str().ok()?;
         let (scheme, token) = value.split_once(' ')?;
-        return scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_owned());
+        return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
     }
     None
 }
@@ -226,8 +196,7 @@ impl FromRequest for Auth {
         let credential = bearer(req);
         let req = req.clone();
         Box::pin(async move {
-            let state =
-                state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
             let credential = credential.ok_or_else(|| {
                 ApiError::Unauthorized(
                     "send `Authorization: Bearer <token>` (a session token or an API token)".into(),
@@ -245,17 +214,12 @@ async fn authenticate(state: &AppState, credential: &str) -> Result<Auth, ApiErr
         let (token, workspace) = match state.store.token_by_secret(credential).await {
             Ok(found) => found,
             Err(store::StoreError::NotFound) => {
-                return Err(ApiError::Unauthorized(
-                    "the API token is unknown or revoked".into(),
-                ));
+                return Err(ApiError::Unauthorized("the API token is unknown or revoked".into()));
             }
             Err(e) => return Err(e.into()),
         };
         let now = domain::time::now();
-        if token
-            .last_used_at
-            .is_none_or(|t| now - t >= store::tokens::LAST_USED_GRANULARITY)
-        {
+        if token.last_used_at.is_none_or(|t| now - t >= store::tokens::LAST_USED_GRANULARITY) {
             let store = state.store.clone();
             let id = token.id;
             // Off the request's critical path; a lost update only delays `last_used_at`.
@@ -273,11 +237,7 @@ async fn authenticate(state: &AppState, credential: &str) -> Result<Auth, ApiErr
         });
     }
     let claims = state.jwt.verify(credential)?;
-    let session = match state
-        .store
-        .session(claims.user_id(), claims.workspace_id())
-        .await
-    {
+    let session = match state.store.session(claims.user_id(), claims.workspace_id()).await {
         Ok(session) => session,
         Err(store::StoreError::NotFound) => {
             return Err(ApiError::Unauthorized(
@@ -321,18 +281,10 @@ mod tests {
 
     #[test]
     fn data_errors_name_the_field() {
-        assert_eq!(
-            fields(&err(
-                r#"{"subject": "s", "body": "b", "priority": "extreme"}"#
-            )),
-            ["priority"]
-        );
+        assert_eq!(fields(&err(r#"{"subject": "s", "body": "b", "priority": "extreme"}"#)), ["priority"]);
         assert_eq!(fields(&err(r#"{"subject": 5, "body": "b"}"#)), ["subject"]);
         assert_eq!(fields(&err(r#"{"subject": "s"}"#)), ["body"]);
-        assert_eq!(
-            fields(&err(r#"{"subject": "s", "body": "b", "colour": 1}"#)),
-            ["colour"]
-        );
+        assert_eq!(fields(&err(r#"{"subject": "s", "body": "b", "colour": 1}"#)), ["colour"]);
         assert_eq!(fields(&err(r#"[1]"#)), ["body"]);
         for priority in ["5", "true", "[]", "{}"] {
             let body = format!(r#"{{"subject": "s", "body": "b", "priority": {priority}}}"#);
@@ -342,13 +294,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_are_bad_requests() {
-        for body in [
-            r#"{"subject": "#,
-            "{,}",
-            "",
-            "  ",
-            r#"{"subject": "s", "body": "b"} x"#,
-        ] {
+        for body in [r#"{"subject": "#, "{,}", "", "  ", r#"{"subject": "s", "body": "b"} x"#] {
             assert!(matches!(err(body), ApiError::BadRequest(_)), "{body}");
         }
     }

@@ -9,10 +9,7 @@ use crate::AppState;
 #[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(Health {
-        status: "ok".into(),
-        database: None,
-    })
+    HttpResponse::Ok().json(Health { status: "ok".into(), database: None })
 }
 
 /// Readiness: the database answers.
@@ -26,16 +23,11 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.store.ping().await {
-        Ok(()) => HttpResponse::Ok().json(Health {
-            status: "ok".into(),
-            database: Some("ok".into()),
-        }),
+        Ok(()) => HttpResponse::Ok().json(Health { status: "ok".into(), database: Some("ok".into()) }),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(Health {
-                status: "unavailable".into(),
-                database: Some("unavailable".into()),
-            })
+            HttpResponse::ServiceUnavailable()
+                .json(Health { status: "unavailable".into(), database: Some("unavailable".into()) })
         }
     }
 }

@@ -51,20 +51,10 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(
-        &self,
-        user: UserId,
-        workspace: WorkspaceId,
-        role: Role,
-    ) -> Result<String, ApiError> {
+    pub fn issue(&self, user: UserId, workspace: WorkspaceId, role: Role) -> Result<String, ApiError> {
         let now = Utc::now().timestamp();
-        let claims = Claims {
-            sub: user.0,
-            ws: workspace.0,
-            role,
-            iat: now,
-            exp: now + self.ttl_seconds as i64,
-        };
+        let claims =
+            Claims { sub: user.0, ws: workspace.0, role, iat: now, exp: now + self.ttl_seconds as i64 };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::Internal(format!("cannot sign token: {e}")))
     }
@@ -72,16 +62,14 @@ impl JwtKeys {
     /// The claims of a valid token; 401 for a bad signature, another algorithm (`none`
     /// included), a malformed token or an expired one.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|d| d.claims)
-            .map_err(|e| {
-                use jsonwebtoken::errors::ErrorKind;
-                let detail = match e.kind() {
-                    ErrorKind::ExpiredSignature => "the session has expired: sign in again",
-                    _ => "the session token is invalid",
-                };
-                ApiError::Unauthorized(detail.into())
-            })
+        decode::<Claims>(token, &self.decoding, &self.validation).map(|d| d.claims).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            let detail = match e.kind() {
+                ErrorKind::ExpiredSignature => "the session has expired: sign in again",
+                _ => "the session token is invalid",
+            };
+            ApiError::Unauthorized(detail.into())
+        })
     }
 }
 
@@ -99,42 +87,23 @@ mod tests {
         let (u, w) = (UserId::new(), WorkspaceId::new());
         let token = keys().issue(u, w, Role::Admin).unwrap();
         let claims = keys().verify(&token).unwrap();
-        assert_eq!(
-            (claims.user_id(), claims.workspace_id(), claims.role),
-            (u, w, Role::Admin)
-        );
+        assert_eq!((claims.user_id(), claims.workspace_id(), claims.role), (u, w, Role::Admin));
     }
 
     #[test]
     fn wrong_key_expired_and_none_are_rejected() {
-        let token = keys()
-            .issue(UserId::new(), WorkspaceId::new(), Role::Operator)
-            .unwrap();
+        let token = keys().issue(UserId::new(), WorkspaceId::new(), Role::Operator).unwrap();
         let other = JwtKeys::new(b"another secret of thirty-two bytes!!!!", 3600);
         assert!(other.verify(&token).is_err());
 
         let expired = JwtKeys::new(b"a secret of at least thirty-two bytes!!", 0);
-        let old = Claims {
-            sub: Uuid::nil(),
-            ws: Uuid::nil(),
-            role: Role::Admin,
-            iat: 0,
-            exp: 1,
-        };
+        let old = Claims { sub: Uuid::nil(), ws: Uuid::nil(), role: Role::Admin, iat: 0, exp: 1 };
         let token = encode(&Header::new(Algorithm::HS256), &old, &expired.encoding).unwrap();
-        assert!(
-            matches!(keys().verify(&token), Err(ApiError::Unauthorized(d)) if d.contains("expired"))
-        );
+        assert!(matches!(keys().verify(&token), Err(ApiError::Unauthorized(d)) if d.contains("expired")));
 
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let header = b64.encode(r#"{"alg":"none","typ":"JWT"}"#);
-        let payload = b64.encode(
-            serde_json::to_vec(&Claims {
-                exp: i64::MAX / 2,
-                ..old
-            })
-            .unwrap(),
-        );
+        let payload = b64.encode(serde_json::to_vec(&Claims { exp: i64::MAX / 2, ..old }).unwrap());
         assert!(keys().verify(&format!("{header}.{payload}.")).is_err());
     }
 }

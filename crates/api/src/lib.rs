@@ -4,8 +4,11 @@
 //! `Application::build` binds a listener (port 0 in tests) and returns a server ready to
 //! run; the `ticketd` binary owns configuration and process concerns.
 
+pub mod agents;
 pub mod auth;
+pub mod conversations;
 pub mod convert;
+pub mod cta;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -46,10 +49,7 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self {
-            workers: None,
-            shutdown_timeout: 30,
-        }
+        Self { workers: None, shutdown_timeout: 30 }
     }
 }
 
@@ -70,14 +70,15 @@ fn app(
         InitError = (),
     >,
 > {
-    let app = App::new()
-        .app_data(state)
-        // Path and query extraction never fail with actix's plain-text errors: a segment
-        // that cannot be decoded cannot name a row.
-        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
-        .app_data(web::QueryConfig::default().error_handler(|err, _| {
-            ApiError::BadRequest(format!("malformed query string: {err}")).into()
-        }));
+    let app =
+        App::new()
+            .app_data(state)
+            // Path and query extraction never fail with actix's plain-text errors: a segment
+            // that cannot be decoded cannot name a row.
+            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound.into()))
+            .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                ApiError::BadRequest(format!("malformed query string: {err}")).into()
+            }));
     let (app, api) = routes(app).split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
         .default_service(web::to(not_found))
@@ -86,14 +87,9 @@ fn app(
             let call = srv.call(req);
             async move {
                 let mut res = call.await?;
-                let id = res
-                    .request()
-                    .extensions()
-                    .get::<RequestId>()
-                    .map(|id| id.to_string());
+                let id = res.request().extensions().get::<RequestId>().map(|id| id.to_string());
                 if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-                    res.headers_mut()
-                        .insert(HeaderName::from_static("x-request-id"), value);
+                    res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
                 }
                 Ok(res)
             }
@@ -110,24 +106,39 @@ where
             InitError = (),
         >,
 {
-    app.into_utoipa_app()
-        .openapi(openapi::base())
-        .service(health::healthz)
-        .service(health::readyz)
-        .service(
-            scope("/api/v1")
-                .service(auth::login)
-                .service(auth::get_me)
-                .service(tokens::list_api_tokens)
-                .service(tokens::create_api_token)
-                .service(tokens::revoke_api_token)
-                .service(users::list_users)
-                .service(tickets::list_tickets)
-                .service(tickets::create_ticket)
-                .service(tickets::get_ticket)
-                .service(tickets::update_ticket)
-                .service(tickets::list_ticket_events),
-        )
+    app.into_utoipa_app().openapi(openapi::base()).service(health::healthz).service(health::readyz).service(
+        scope("/api/v1")
+            .service(auth::login)
+            .service(auth::get_me)
+            .service(tokens::list_api_tokens)
+            .service(tokens::create_api_token)
+            .service(tokens::revoke_api_token)
+            .service(users::list_users)
+            .service(tickets::list_tickets)
+            .service(tickets::create_ticket)
+            .service(tickets::get_ticket)
+            .service(tickets::update_ticket)
+            .service(tickets::list_ticket_events)
+            .service(conversations::create_conversation)
+            .service(conversations::list_conversations)
+            .service(conversations::get_conversation)
+            .service(conversations::add_message)
+            .service(conversations::escalate_conversation)
+            .service(agents::list_agents)
+            .service(agents::create_agent)
+            .service(agents::get_agent)
+            .service(agents::update_agent)
+            .service(agents::delete_agent)
+            .service(agents::list_agent_tools)
+            .service(agents::list_agent_cta_rules)
+            .service(agents::invoke_tool)
+            .service(cta::list_cta_rules)
+            .service(cta::create_cta_rule)
+            .service(cta::get_cta_rule)
+            .service(cta::update_cta_rule)
+            .service(cta::delete_cta_rule)
+            .service(cta::click_cta_rule),
+    )
 }
 
 /// The OpenAPI document, exactly as served at `/api-docs/openapi.json`.
@@ -147,11 +158,7 @@ async fn not_found(_: HttpRequest) -> HttpResponse {
 }
 
 /// Binds the server to `listener` and returns it, ready to be awaited.
-pub fn serve(
-    listener: TcpListener,
-    state: AppState,
-    options: &ServerOptions,
-) -> std::io::Result<Server> {
+pub fn serve(listener: TcpListener, state: AppState, options: &ServerOptions) -> std::io::Result<Server> {
     let state = web::Data::new(state);
     let mut server = HttpServer::new(move || app(state.clone()))
         .shutdown_timeout(options.shutdown_timeout)

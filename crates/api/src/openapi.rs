@@ -15,6 +15,9 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Sign-in and the caller's identity"),
         (name = "tickets", description = "Support tickets"),
+        (name = "conversations", description = "Chats recorded by the chat backend; the operators' Inbox and handoff"),
+        (name = "agents", description = "Chat bots, their tools and tool invocations"),
+        (name = "cta-rules", description = "Call-to-action buttons that open tickets"),
         (name = "users", description = "Workspace members"),
         (name = "api-tokens", description = "Integration tokens (admin)"),
         (name = "operations", description = "Health and readiness probes"),

@@ -3,15 +3,14 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use api_types::{
-    CreateTicketRequest, List, ListMeta, Problem, Ticket, TicketDetail, TicketEvent,
-    UpdateTicketRequest,
+    CreateTicketRequest, List, ListMeta, Problem, Ticket, TicketDetail, TicketEvent, UpdateTicketRequest,
 };
 use domain::auth::{Requirement, Scope};
 use domain::list::{AssigneeFilter, Paging, TicketListQuery};
 use domain::ticket::{NewTicket, Source, TicketKey, TicketPatch, parse_notes};
 use domain::{FieldErrors, UserId};
 use sha2::{Digest, Sha256};
-use store::tickets::{Created, Idempotency, NewTicketInput};
+use store::tickets::{Created, Dedupe, Idempotency, NewTicketInput};
 
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, query_pairs};
@@ -60,15 +59,12 @@ pub async fn list_tickets(
     auth.require(READ)?;
     let mut query = TicketListQuery::parse(&query_pairs(&req)?)?;
     if query.assignee == Some(AssigneeFilter::Me) {
-        let me = auth.user_id().ok_or_else(|| {
-            ApiError::field("assignee", "`me` needs a signed-in user; pass a user id")
-        })?;
+        let me = auth
+            .user_id()
+            .ok_or_else(|| ApiError::field("assignee", "`me` needs a signed-in user; pass a user id"))?;
         query.assignee = Some(AssigneeFilter::User(me));
     }
-    let page = state
-        .store
-        .list_tickets(auth.workspace_id(), &query)
-        .await?;
+    let page = state.store.list_tickets(auth.workspace_id(), &query).await?;
     let meta = ListMeta {
         page: match query.paging {
             Paging::Page { page, .. } => page,
@@ -113,27 +109,15 @@ pub async fn create_ticket(
     auth.require(WRITE)?;
     let body = body?;
     let idempotency = idempotency(&req, &body.0)?;
-    let CreateTicketRequest {
-        subject,
-        body: text,
-        priority,
-        assigned_to_user_id,
-        metadata,
-    } = body.0;
+    let CreateTicketRequest { subject, body: text, priority, assigned_to_user_id, metadata } = body.0;
     let new = NewTicket::parse(&subject, &text, priority)?;
     let input = NewTicketInput {
-        ticket: new,
         assignee: assigned_to_user_id.map(UserId),
-        agent_id: None,
-        conversation_id: None,
-        source: Source::Api,
         metadata: metadata.unwrap_or_default(),
-        actor: auth.actor(),
+        ..NewTicketInput::new(new, Source::Api, auth.actor())
     };
-    let (ticket, created) = state
-        .store
-        .create_ticket(auth.workspace_id(), input, idempotency)
-        .await?;
+    let dedupe = idempotency.map_or(Dedupe::None, Dedupe::Key);
+    let (ticket, created) = state.store.create_ticket(auth.workspace_id(), input, dedupe).await?;
     let location = format!("/api/v1/tickets/{}", ticket.reference);
     let mut response = match created {
         Created::New => HttpResponse::Created(),
@@ -145,10 +129,7 @@ pub async fn create_ticket(
     Ok(response.json(convert::ticket(ticket)))
 }
 
-fn idempotency(
-    req: &HttpRequest,
-    body: &CreateTicketRequest,
-) -> Result<Option<Idempotency>, ApiError> {
+fn idempotency(req: &HttpRequest, body: &CreateTicketRequest) -> Result<Option<Idempotency>, ApiError> {
     let Some(value) = req.headers().get("Idempotency-Key") else {
         return Ok(None);
     };
@@ -157,17 +138,9 @@ fn idempotency(
         .ok()
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= IDEMPOTENCY_KEY_MAX)
-        .ok_or_else(|| {
-            ApiError::field(
-                "Idempotency-Key",
-                "must be 1 to 255 visible ASCII characters",
-            )
-        })?;
+        .ok_or_else(|| ApiError::field("Idempotency-Key", "must be 1 to 255 visible ASCII characters"))?;
     let canonical = serde_json::to_vec(body).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(Some(Idempotency {
-        key: key.to_owned(),
-        request_hash: hex::encode(Sha256::digest(&canonical)),
-    }))
+    Ok(Some(Idempotency { key: key.to_owned(), request_hash: hex::encode(Sha256::digest(&canonical)) }))
 }
 
 /// One ticket, by id or reference, with its chat transcript and assignee.
@@ -189,10 +162,7 @@ pub async fn get_ticket(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(READ)?;
-    let detail = state
-        .store
-        .ticket_detail(auth.workspace_id(), &ticket_key(&key)?)
-        .await?;
+    let detail = state.store.ticket_detail(auth.workspace_id(), &ticket_key(&key)?).await?;
     Ok(HttpResponse::Ok().json(convert::ticket_detail(detail)))
 }
 
@@ -225,12 +195,7 @@ pub async fn update_ticket(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(WRITE)?;
     let key = ticket_key(&key)?;
-    let UpdateTicketRequest {
-        status,
-        priority,
-        assigned_to_user_id,
-        notes,
-    } = body?.0;
+    let UpdateTicketRequest { status, priority, assigned_to_user_id, notes } = body?.0;
     let mut errors = FieldErrors::new();
     let notes = match notes {
         None => None,
@@ -240,16 +205,8 @@ pub async fn update_ticket(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let patch = TicketPatch {
-        status,
-        priority,
-        assignee: assigned_to_user_id.map(|a| a.map(UserId)),
-        notes,
-    };
-    let ticket = state
-        .store
-        .update_ticket(auth.workspace_id(), &key, &patch, auth.actor())
-        .await?;
+    let patch = TicketPatch { status, priority, assignee: assigned_to_user_id.map(|a| a.map(UserId)), notes };
+    let ticket = state.store.update_ticket(auth.workspace_id(), &key, &patch, auth.actor()).await?;
     Ok(HttpResponse::Ok().json(convert::ticket(ticket)))
 }
 
@@ -272,11 +229,6 @@ pub async fn list_ticket_events(
     key: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(READ)?;
-    let events = state
-        .store
-        .ticket_events(auth.workspace_id(), &ticket_key(&key)?)
-        .await?;
-    Ok(HttpResponse::Ok().json(List::whole(
-        events.into_iter().map(convert::ticket_event).collect(),
-    )))
+    let events = state.store.ticket_events(auth.workspace_id(), &ticket_key(&key)?).await?;
+    Ok(HttpResponse::Ok().json(List::whole(events.into_iter().map(convert::ticket_event).collect())))
 }

@@ -21,15 +21,10 @@ use crate::{AppState, convert, parse_id};
     )
 )]
 #[get("/api-tokens")]
-pub async fn list_api_tokens(
-    state: web::Data<AppState>,
-    auth: Auth,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_api_tokens(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::ADMIN)?;
     let tokens = state.store.tokens(auth.workspace_id()).await?;
-    Ok(HttpResponse::Ok().json(List::whole(
-        tokens.into_iter().map(convert::api_token).collect(),
-    )))
+    Ok(HttpResponse::Ok().json(List::whole(tokens.into_iter().map(convert::api_token).collect())))
 }
 
 /// Create an API token; the answer holds its secret, shown this once.
@@ -62,17 +57,9 @@ pub async fn create_api_token(
     }
     let (token, secret) = state
         .store
-        .create_token(
-            auth.workspace_id(),
-            &name.unwrap_or_default(),
-            &scopes,
-            auth.user_id(),
-        )
+        .create_token(auth.workspace_id(), &name.unwrap_or_default(), &scopes, auth.user_id())
         .await?;
-    Ok(HttpResponse::Created().json(CreatedApiToken {
-        token: convert::api_token(token),
-        secret,
-    }))
+    Ok(HttpResponse::Created().json(CreatedApiToken { token: convert::api_token(token), secret }))
 }
 
 /// Revoke an API token; it answers 401 from then on.

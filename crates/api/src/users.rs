@@ -22,7 +22,5 @@ use crate::{AppState, convert};
 pub async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::operator_or(Scope::TicketsRead))?;
     let members = state.store.members(auth.workspace_id()).await?;
-    Ok(HttpResponse::Ok().json(List::whole(
-        members.into_iter().map(convert::member).collect(),
-    )))
+    Ok(HttpResponse::Ok().json(List::whole(members.into_iter().map(convert::member).collect())))
 }

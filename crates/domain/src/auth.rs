@@ -41,9 +41,7 @@ impl FromStr for Role {
 }
 
 /// What an API token may do. `admin` implies every other scope.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Scope {
     #[serde(rename = "tickets:read")]
@@ -110,15 +108,9 @@ impl fmt::Display for Scope {
 impl FromStr for Scope {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Scope::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| {
-                format!(
-                    "unknown scope `{s}`: expected one of {}",
-                    Scope::ALL.map(Scope::as_str).join(", ")
-                )
-            })
+        Scope::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| {
+            format!("unknown scope `{s}`: expected one of {}", Scope::ALL.map(Scope::as_str).join(", "))
+        })
     }
 }
 
@@ -137,26 +129,29 @@ pub enum Principal {
 pub struct Requirement {
     pub role: Option<Role>,
     pub scope: Option<Scope>,
+    /// Every token may call, whatever its scopes.
+    pub any_token: bool,
 }
 
 impl Requirement {
     /// Operators (and admins), or tokens holding `scope`.
     pub const fn operator_or(scope: Scope) -> Self {
-        Self {
-            role: Some(Role::Operator),
-            scope: Some(scope),
-        }
+        Self { role: Some(Role::Operator), scope: Some(scope), any_token: false }
     }
     /// Admins only; tokens need the `admin` scope.
-    pub const ADMIN: Self = Self {
-        role: Some(Role::Admin),
-        scope: Some(Scope::Admin),
-    };
+    pub const ADMIN: Self = Self { role: Some(Role::Admin), scope: Some(Scope::Admin), any_token: false };
+    /// API tokens holding `scope` only (signed-in users may not).
+    pub const fn token_only(scope: Scope) -> Self {
+        Self { role: None, scope: Some(scope), any_token: false }
+    }
+    /// Admins, or tokens holding `scope`.
+    pub const fn admin_or(scope: Scope) -> Self {
+        Self { role: Some(Role::Admin), scope: Some(scope), any_token: false }
+    }
+    /// Signed-in operators (and admins) only; no token may.
+    pub const USER: Self = Self { role: Some(Role::Operator), scope: None, any_token: false };
     /// Any authenticated caller.
-    pub const ANY: Self = Self {
-        role: Some(Role::Operator),
-        scope: None,
-    };
+    pub const ANY: Self = Self { role: Some(Role::Operator), scope: None, any_token: true };
 }
 
 impl Principal {
@@ -169,7 +164,7 @@ impl Principal {
                 None => false,
             },
             Principal::Token(scopes) => {
-                if req == Requirement::ANY {
+                if req.any_token {
                     return true;
                 }
                 match req.scope {
@@ -192,11 +187,7 @@ mod tests {
             vec![Scope::TicketsRead, Scope::TicketsWrite]
         );
         assert!(Scope::parse_list("").is_err());
-        assert!(
-            Scope::parse_list("tickets:delete")
-                .unwrap_err()
-                .contains("tickets:delete")
-        );
+        assert!(Scope::parse_list("tickets:delete").unwrap_err().contains("tickets:delete"));
     }
 
     #[test]
@@ -210,22 +201,18 @@ mod tests {
             (Principal::Token(vec![Scope::TicketsRead]), read, true),
             (Principal::Token(vec![Scope::TicketsWrite]), read, false),
             (Principal::Token(vec![Scope::Admin]), read, true),
-            (
-                Principal::Token(vec![Scope::TicketsRead]),
-                Requirement::ADMIN,
-                false,
-            ),
-            (
-                Principal::Token(vec![Scope::Admin]),
-                Requirement::ADMIN,
-                true,
-            ),
-            (
-                Principal::Token(vec![Scope::ToolsInvoke]),
-                Requirement::ANY,
-                true,
-            ),
+            (Principal::Token(vec![Scope::TicketsRead]), Requirement::ADMIN, false),
+            (Principal::Token(vec![Scope::Admin]), Requirement::ADMIN, true),
+            (Principal::Token(vec![Scope::ToolsInvoke]), Requirement::ANY, true),
             (Principal::User(Role::Operator), Requirement::ANY, true),
+            (Principal::User(Role::Operator), Requirement::USER, true),
+            (Principal::Token(vec![Scope::Admin]), Requirement::USER, false),
+            (Principal::Token(vec![Scope::ToolsInvoke]), Requirement::token_only(Scope::ToolsInvoke), true),
+            (Principal::Token(vec![Scope::Admin]), Requirement::token_only(Scope::ToolsInvoke), true),
+            (Principal::User(Role::Admin), Requirement::token_only(Scope::ToolsInvoke), false),
+            (Principal::User(Role::Operator), Requirement::admin_or(Scope::ToolsInvoke), false),
+            (Principal::User(Role::Admin), Requirement::admin_or(Scope::ToolsInvoke), true),
+            (Principal::Token(vec![Scope::ToolsInvoke]), Requirement::admin_or(Scope::ToolsInvoke), true),
         ];
         for (principal, req, expected) in cases {
             assert_eq!(principal.allows(*req), *expected, "{principal:?} {req:?}");

@@ -4,11 +4,15 @@
 //! This crate does no I/O and knows no framework: the store, the API and the admin app all
 //! build on it. It compiles for `wasm32-unknown-unknown`.
 
+pub mod agent;
 pub mod auth;
+pub mod conversation;
+pub mod cta;
 pub mod ids;
 pub mod list;
 pub mod ticket;
 pub mod time;
+pub mod tool;
 pub mod validation;
 pub mod workspace;
 

@@ -40,12 +40,7 @@ pub enum Sort {
 }
 
 impl Sort {
-    pub const ALL: [Sort; 4] = [
-        Sort::CreatedDesc,
-        Sort::CreatedAsc,
-        Sort::UpdatedDesc,
-        Sort::PriorityDesc,
-    ];
+    pub const ALL: [Sort; 4] = [Sort::CreatedDesc, Sort::CreatedAsc, Sort::UpdatedDesc, Sort::PriorityDesc];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -57,15 +52,9 @@ impl Sort {
     }
 
     fn parse(raw: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .ok_or_else(|| {
-                format!(
-                    "unknown sort `{raw}`: expected one of {}",
-                    Self::ALL.map(Sort::as_str).join(", ")
-                )
-            })
+        Self::ALL.into_iter().find(|s| s.as_str() == raw).ok_or_else(|| {
+            format!("unknown sort `{raw}`: expected one of {}", Self::ALL.map(Sort::as_str).join(", "))
+        })
     }
 }
 
@@ -93,8 +82,7 @@ impl Cursor {
     }
 
     pub fn decode(raw: &str) -> Result<Self, String> {
-        let invalid =
-            || "the cursor is not valid: pass `meta.next_cursor` back as it was".to_string();
+        let invalid = || "the cursor is not valid: pass `meta.next_cursor` back as it was".to_string();
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
         serde_json::from_slice(&bytes).map_err(|_| invalid())
     }
@@ -103,14 +91,8 @@ impl Cursor {
 /// How to page: by number (jump anywhere) or by cursor (cost independent of depth).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Paging {
-    Page {
-        page: u64,
-        per_page: u64,
-    },
-    After {
-        cursor: Option<Cursor>,
-        per_page: u64,
-    },
+    Page { page: u64, per_page: u64 },
+    After { cursor: Option<Cursor>, per_page: u64 },
 }
 
 /// A parsed `GET /tickets` query.
@@ -164,9 +146,7 @@ impl TicketListQuery {
                     }
                 }
                 "page" => page = errors.check("page", parse_number(value, 1, u64::from(u32::MAX))),
-                "per_page" => {
-                    per_page = errors.check("per_page", parse_number(value, 1, PER_PAGE_MAX))
-                }
+                "per_page" => per_page = errors.check("per_page", parse_number(value, 1, PER_PAGE_MAX)),
                 "cursor" => {
                     use_cursor = true;
                     if !value.is_empty() {
@@ -184,10 +164,7 @@ impl TicketListQuery {
             if c.sort != sort.as_str() {
                 errors.add("cursor", "the cursor was made for another sort order");
             } else if sort == Sort::PriorityDesc && c.priority_rank.is_none() {
-                errors.add(
-                    "cursor",
-                    "the cursor is not valid: pass `meta.next_cursor` back as it was",
-                );
+                errors.add("cursor", "the cursor is not valid: pass `meta.next_cursor` back as it was");
             }
         }
 
@@ -202,19 +179,9 @@ impl TicketListQuery {
         let paging = if use_cursor {
             Paging::After { cursor, per_page }
         } else {
-            Paging::Page {
-                page: page.unwrap_or(1),
-                per_page,
-            }
+            Paging::Page { page: page.unwrap_or(1), per_page }
         };
-        errors.into_result(|| TicketListQuery {
-            statuses,
-            priorities,
-            assignee,
-            q,
-            sort,
-            paging,
-        })
+        errors.into_result(|| TicketListQuery { statuses, priorities, assignee, q, sort, paging })
     }
 
     pub fn per_page(&self) -> u64 {
@@ -242,14 +209,10 @@ fn parse_q(value: &str) -> Result<String, String> {
     let q = value.trim();
     let len = q.chars().count();
     if len < Q_MIN {
-        return Err(format!(
-            "the search text must be at least {Q_MIN} characters"
-        ));
+        return Err(format!("the search text must be at least {Q_MIN} characters"));
     }
     if len > Q_MAX {
-        return Err(format!(
-            "the search text must be at most {Q_MAX} characters"
-        ));
+        return Err(format!("the search text must be at most {Q_MAX} characters"));
     }
     Ok(q.to_lowercase())
 }
@@ -266,10 +229,8 @@ mod tests {
     use super::*;
 
     fn q(pairs: &[(&str, &str)]) -> Result<TicketListQuery, ValidationError> {
-        let pairs: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let pairs: Vec<(String, String)> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         TicketListQuery::parse(&pairs)
     }
 
@@ -277,13 +238,7 @@ mod tests {
     fn defaults_hide_closed() {
         let query = q(&[]).unwrap();
         assert_eq!(query.statuses, Status::DEFAULT_LIST);
-        assert_eq!(
-            query.paging,
-            Paging::Page {
-                page: 1,
-                per_page: PER_PAGE_DEFAULT
-            }
-        );
+        assert_eq!(query.paging, Paging::Page { page: 1, per_page: PER_PAGE_DEFAULT });
         assert_eq!(query.sort, Sort::CreatedDesc);
     }
 
@@ -308,24 +263,13 @@ mod tests {
         ])
         .unwrap_err();
         let fields: Vec<&str> = err.0.0.keys().map(String::as_str).collect();
-        assert_eq!(
-            fields,
-            [
-                "assignee", "page", "per_page", "priority", "q", "sort", "status"
-            ]
-        );
+        assert_eq!(fields, ["assignee", "page", "per_page", "priority", "q", "sort", "status"]);
     }
 
     #[test]
     fn assignee_filters() {
-        assert_eq!(
-            q(&[("assignee", "me")]).unwrap().assignee,
-            Some(AssigneeFilter::Me)
-        );
-        assert_eq!(
-            q(&[("assignee", "none")]).unwrap().assignee,
-            Some(AssigneeFilter::Nobody)
-        );
+        assert_eq!(q(&[("assignee", "me")]).unwrap().assignee, Some(AssigneeFilter::Me));
+        assert_eq!(q(&[("assignee", "none")]).unwrap().assignee, Some(AssigneeFilter::Nobody));
         let id = Uuid::now_v7();
         assert_eq!(
             q(&[("assignee", &id.to_string())]).unwrap().assignee,
@@ -335,10 +279,7 @@ mod tests {
 
     #[test]
     fn search_text_is_trimmed_and_lowercased() {
-        assert_eq!(
-            q(&[("q", "  PRInter ")]).unwrap().q.as_deref(),
-            Some("printer")
-        );
+        assert_eq!(q(&[("q", "  PRInter ")]).unwrap().q.as_deref(), Some("printer"));
         assert!(q(&[("q", " ab ")]).is_err());
     }
 
@@ -352,30 +293,14 @@ mod tests {
         };
         assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
         let parsed = q(&[("sort", "-priority"), ("cursor", &cursor.encode())]).unwrap();
-        assert_eq!(
-            parsed.paging,
-            Paging::After {
-                cursor: Some(cursor.clone()),
-                per_page: PER_PAGE_DEFAULT
-            }
-        );
+        assert_eq!(parsed.paging, Paging::After { cursor: Some(cursor.clone()), per_page: PER_PAGE_DEFAULT });
         assert!(q(&[("cursor", &cursor.encode())]).is_err(), "sort mismatch");
         assert!(q(&[("cursor", "garbage!")]).is_err());
-        assert!(
-            q(&[
-                ("cursor", &cursor.encode()),
-                ("sort", "-priority"),
-                ("page", "2")
-            ])
-            .is_err()
-        );
+        assert!(q(&[("cursor", &cursor.encode()), ("sort", "-priority"), ("page", "2")]).is_err());
         // An empty cursor starts a walk from the top.
         assert_eq!(
             q(&[("cursor", "")]).unwrap().paging,
-            Paging::After {
-                cursor: None,
-                per_page: PER_PAGE_DEFAULT
-            }
+            Paging::After { cursor: None, per_page: PER_PAGE_DEFAULT }
         );
     }
 }

@@ -157,11 +157,7 @@ pub struct NewTicket {
 }
 
 impl NewTicket {
-    pub fn parse(
-        subject: &str,
-        body: &str,
-        priority: Option<Priority>,
-    ) -> Result<Self, ValidationError> {
+    pub fn parse(subject: &str, body: &str, priority: Option<Priority>) -> Result<Self, ValidationError> {
         let mut errors = FieldErrors::new();
         let subject = errors.check("subject", parse_subject(subject));
         let body = errors.check("body", parse_body(body));
@@ -191,10 +187,7 @@ impl TicketKey {
         if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
             return None;
         }
-        Some(TicketKey::Reference {
-            prefix: prefix.to_ascii_uppercase(),
-            number,
-        })
+        Some(TicketKey::Reference { prefix: prefix.to_ascii_uppercase(), number })
     }
 }
 
@@ -314,18 +307,8 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 1, 1, h, 0, 0).unwrap()
     }
 
-    fn state(
-        status: Status,
-        assignee: Option<UserId>,
-        resolved_at: Option<DateTime<Utc>>,
-    ) -> TicketState {
-        TicketState {
-            status,
-            priority: Priority::Normal,
-            assignee,
-            notes: None,
-            resolved_at,
-        }
+    fn state(status: Status, assignee: Option<UserId>, resolved_at: Option<DateTime<Utc>>) -> TicketState {
+        TicketState { status, priority: Priority::Normal, assignee, notes: None, resolved_at }
     }
 
     #[test]
@@ -349,10 +332,7 @@ mod tests {
             (Closed, None, Resolved, Some(now)),
         ];
         for (from, resolved_at, to, expected) in table {
-            let patch = TicketPatch {
-                status: Some(to),
-                ..Default::default()
-            };
+            let patch = TicketPatch { status: Some(to), ..Default::default() };
             let (next, changes) = state(from, None, resolved_at).apply(&patch, now);
             assert_eq!(next.status, to, "{from} -> {to}");
             assert_eq!(next.resolved_at, expected, "{from} -> {to}");
@@ -365,13 +345,7 @@ mod tests {
     fn same_status_changes_nothing() {
         for &status in Status::ALL {
             let s = state(status, None, Some(at(1)));
-            let (next, changes) = s.apply(
-                &TicketPatch {
-                    status: Some(status),
-                    ..Default::default()
-                },
-                at(2),
-            );
+            let (next, changes) = s.apply(&TicketPatch { status: Some(status), ..Default::default() }, at(2));
             assert_eq!(next, s);
             assert!(changes.is_empty());
         }
@@ -380,26 +354,17 @@ mod tests {
     #[test]
     fn assigning_an_open_ticket_makes_it_pending() {
         let user = UserId::new();
-        let patch = TicketPatch {
-            assignee: Some(Some(user)),
-            ..Default::default()
-        };
+        let patch = TicketPatch { assignee: Some(Some(user)), ..Default::default() };
         let (next, changes) = state(Status::Open, None, None).apply(&patch, at(2));
         assert_eq!(next.status, Status::Pending);
         assert_eq!(next.assignee, Some(user));
         let kinds: Vec<_> = changes.iter().map(|c| c.kind).collect();
-        assert_eq!(
-            kinds,
-            vec![EventKind::AssigneeChanged, EventKind::StatusChanged]
-        );
+        assert_eq!(kinds, vec![EventKind::AssigneeChanged, EventKind::StatusChanged]);
     }
 
     #[test]
     fn unassigning_a_pending_ticket_reopens_it() {
-        let patch = TicketPatch {
-            assignee: Some(None),
-            ..Default::default()
-        };
+        let patch = TicketPatch { assignee: Some(None), ..Default::default() };
         let (next, _) = state(Status::Pending, Some(UserId::new()), None).apply(&patch, at(2));
         assert_eq!(next.status, Status::Open);
         assert_eq!(next.assignee, None);
@@ -408,20 +373,13 @@ mod tests {
     #[test]
     fn an_explicit_status_wins_over_assignment() {
         let user = UserId::new();
-        let patch = TicketPatch {
-            assignee: Some(Some(user)),
-            status: Some(Status::Resolved),
-            ..Default::default()
-        };
+        let patch =
+            TicketPatch { assignee: Some(Some(user)), status: Some(Status::Resolved), ..Default::default() };
         let (next, _) = state(Status::Open, None, None).apply(&patch, at(2));
         assert_eq!(next.status, Status::Resolved);
         assert_eq!(next.resolved_at, Some(at(2)));
 
-        let patch = TicketPatch {
-            assignee: Some(None),
-            status: Some(Status::Pending),
-            ..Default::default()
-        };
+        let patch = TicketPatch { assignee: Some(None), status: Some(Status::Pending), ..Default::default() };
         let (next, _) = state(Status::Pending, Some(user), None).apply(&patch, at(2));
         assert_eq!(next.status, Status::Pending);
     }
@@ -430,18 +388,12 @@ mod tests {
     fn assignment_leaves_other_statuses_alone() {
         let user = UserId::new();
         for status in [Status::Resolved, Status::Closed] {
-            let patch = TicketPatch {
-                assignee: Some(Some(user)),
-                ..Default::default()
-            };
+            let patch = TicketPatch { assignee: Some(Some(user)), ..Default::default() };
             let (next, _) = state(status, None, Some(at(1))).apply(&patch, at(2));
             assert_eq!(next.status, status);
         }
         // Reassigning a pending ticket keeps it pending.
-        let patch = TicketPatch {
-            assignee: Some(Some(UserId::new())),
-            ..Default::default()
-        };
+        let patch = TicketPatch { assignee: Some(Some(UserId::new())), ..Default::default() };
         let (next, changes) = state(Status::Pending, Some(user), None).apply(&patch, at(2));
         assert_eq!(next.status, Status::Pending);
         assert_eq!(changes.len(), 1);
@@ -473,29 +425,18 @@ mod tests {
         assert_eq!(parse_notes("  ").unwrap(), None);
         let err = NewTicket::parse("", "", None).unwrap_err();
         assert!(err.0.0.contains_key("subject") && err.0.0.contains_key("body"));
-        assert_eq!(
-            NewTicket::parse("a", "b", None).unwrap().priority,
-            Priority::Normal
-        );
+        assert_eq!(NewTicket::parse("a", "b", None).unwrap().priority, Priority::Normal);
     }
 
     #[test]
     fn ticket_keys() {
         let id = Uuid::now_v7();
-        assert_eq!(
-            TicketKey::parse(&id.to_string()),
-            Some(TicketKey::Id(TicketId(id)))
-        );
+        assert_eq!(TicketKey::parse(&id.to_string()), Some(TicketKey::Id(TicketId(id))));
         assert_eq!(
             TicketKey::parse("acme-12"),
-            Some(TicketKey::Reference {
-                prefix: "ACME".into(),
-                number: 12
-            })
+            Some(TicketKey::Reference { prefix: "ACME".into(), number: 12 })
         );
-        for bad in [
-            "ACME", "ACME-", "ACME-0", "ACME--1", "-1", "AC ME-1", "ACME-x",
-        ] {
+        for bad in ["ACME", "ACME-", "ACME-0", "ACME--1", "-1", "AC ME-1", "ACME-x"] {
             assert_eq!(TicketKey::parse(bad), None, "{bad}");
         }
     }
@@ -503,12 +444,7 @@ mod tests {
     #[test]
     fn enums_parse_with_helpful_errors() {
         assert_eq!("urgent".parse::<Priority>().unwrap(), Priority::Urgent);
-        assert!(
-            "extreme"
-                .parse::<Priority>()
-                .unwrap_err()
-                .contains("low, normal, high, urgent")
-        );
+        assert!("extreme".parse::<Priority>().unwrap_err().contains("low, normal, high, urgent"));
         for &p in Priority::ALL {
             assert_eq!(Priority::from_rank(p.rank()), Some(p));
         }

@@ -40,11 +40,7 @@ impl FieldErrors {
 
     /// `Ok(value)` when no error was recorded.
     pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, ValidationError> {
-        if self.is_empty() {
-            Ok(value())
-        } else {
-            Err(ValidationError(self))
-        }
+        if self.is_empty() { Ok(value()) } else { Err(ValidationError(self)) }
     }
 }
 
@@ -79,9 +75,7 @@ pub fn trimmed_text(raw: &str, what: &str, min: usize, max: usize) -> Result<Str
         return Err(format!("{what} must be at least {min} characters"));
     }
     if len > max {
-        return Err(format!(
-            "{what} must be at most {max} characters (got {len})"
-        ));
+        return Err(format!("{what} must be at most {max} characters (got {len})"));
     }
     Ok(value.to_owned())
 }

@@ -12,10 +12,7 @@ impl TicketPrefix {
         let value = raw.trim().to_ascii_uppercase();
         let ok_len = (2..=10).contains(&value.len());
         let ok_chars = value.chars().all(|c| c.is_ascii_alphanumeric());
-        let starts_alpha = value
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic());
+        let starts_alpha = value.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
         if ok_len && ok_chars && starts_alpha {
             Ok(Self(value))
         } else {
@@ -86,10 +83,7 @@ impl NewPassword {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let len = raw.chars().count();
         if len < Self::MIN {
-            return Err(format!(
-                "the password must be at least {} characters",
-                Self::MIN
-            ));
+            return Err(format!("the password must be at least {} characters", Self::MIN));
         }
         if len > 256 {
             return Err("the password must be at most 256 characters".into());
@@ -123,10 +117,7 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(
-            Email::parse(" Admin@Acme.Test ").unwrap().as_str(),
-            "admin@acme.test"
-        );
+        assert_eq!(Email::parse(" Admin@Acme.Test ").unwrap().as_str(), "admin@acme.test");
         for bad in ["", "a", "a@b", "@b.c", "a@.c", "a b@c.d", "a@b.c."] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
@@ -136,9 +127,6 @@ mod tests {
     fn passwords() {
         assert!(NewPassword::parse("short").is_err());
         assert!(NewPassword::parse("long enough pass").is_ok());
-        assert_eq!(
-            format!("{:?}", NewPassword::parse("long enough pass").unwrap()),
-            "NewPassword(***)"
-        );
+        assert_eq!(format!("{:?}", NewPassword::parse("long enough pass").unwrap()), "NewPassword(***)");
     }
 }

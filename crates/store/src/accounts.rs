@@ -4,9 +4,7 @@ use domain::auth::Role;
 use domain::validation::ValidationError;
 use domain::workspace::{Email, NewPassword, TicketPrefix};
 use domain::{UserId, WorkspaceId};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::entity::{membership, user, workspace};
@@ -14,27 +12,18 @@ use crate::{Member, Session, Store, StoreError, User, Workspace, password};
 
 impl From<workspace::Model> for Workspace {
     fn from(m: workspace::Model) -> Self {
-        Workspace {
-            id: WorkspaceId(m.id),
-            name: m.name,
-            ticket_prefix: m.ticket_prefix,
-        }
+        Workspace { id: WorkspaceId(m.id), name: m.name, ticket_prefix: m.ticket_prefix }
     }
 }
 
 impl From<user::Model> for User {
     fn from(m: user::Model) -> Self {
-        User {
-            id: UserId(m.id),
-            name: m.name,
-            email: m.email,
-        }
+        User { id: UserId(m.id), name: m.name, email: m.email }
     }
 }
 
 fn parse_role(raw: &str) -> Result<Role, StoreError> {
-    raw.parse()
-        .map_err(|e: String| StoreError::Config(format!("corrupt role in database: {e}")))
+    raw.parse().map_err(|e: String| StoreError::Config(format!("corrupt role in database: {e}")))
 }
 
 /// Why a sign-in failed.
@@ -72,25 +61,19 @@ impl Store {
             ticket_counter: Set(0),
             created_at: Set(now),
         };
-        let ws = workspace::Entity::insert(ws)
-            .exec_with_returning(&tx)
-            .await
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict(_) => {
-                    StoreError::Conflict(format!("the ticket prefix {} is taken", prefix.as_str()))
-                }
-                other => other,
-            })?;
+        let ws =
+            workspace::Entity::insert(ws).exec_with_returning(&tx).await.map_err(
+                |e| match StoreError::from(e) {
+                    StoreError::Conflict(_) => {
+                        StoreError::Conflict(format!("the ticket prefix {} is taken", prefix.as_str()))
+                    }
+                    other => other,
+                },
+            )?;
         let user = upsert_user(&tx, admin_email, admin_name, hash, now).await?;
         insert_membership(&tx, ws.id, user.id, Role::Admin, now).await?;
         tx.commit().await?;
-        Ok((
-            ws.into(),
-            Member {
-                user: user.into(),
-                role: Role::Admin,
-            },
-        ))
+        Ok((ws.into(), Member { user: user.into(), role: Role::Admin }))
     }
 
     /// Adds a member to the workspace named by its prefix (a new user, or an existing one
@@ -108,21 +91,16 @@ impl Store {
         let tx = self.write_tx().await?;
         let now = domain::time::now();
         let user = upsert_user(&tx, email, name, hash, now).await?;
-        insert_membership(&tx, ws.id.0, user.id, role, now)
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => StoreError::Conflict(format!(
-                    "{} is already a member of {}",
-                    email.as_str(),
-                    ws.ticket_prefix
-                )),
-                other => other,
-            })?;
+        insert_membership(&tx, ws.id.0, user.id, role, now).await.map_err(|e| match e {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "{} is already a member of {}",
+                email.as_str(),
+                ws.ticket_prefix
+            )),
+            other => other,
+        })?;
         tx.commit().await?;
-        Ok(Member {
-            user: user.into(),
-            role,
-        })
+        Ok(Member { user: user.into(), role })
     }
 
     pub async fn workspace_by_prefix(&self, prefix: &str) -> Result<Workspace, StoreError> {
@@ -186,48 +164,27 @@ impl Store {
             0 => Err(LoginError::InvalidCredentials),
             1 => {
                 let (m, ws) = candidates.remove(0);
-                Ok(Session {
-                    user: user.into(),
-                    workspace: ws.into(),
-                    role: parse_role(&m.role)?,
-                })
+                Ok(Session { user: user.into(), workspace: ws.into(), role: parse_role(&m.role)? })
             }
             _ => {
-                let prefixes: Vec<_> = candidates
-                    .iter()
-                    .map(|(_, ws)| ws.ticket_prefix.clone())
-                    .collect();
+                let prefixes: Vec<_> = candidates.iter().map(|(_, ws)| ws.ticket_prefix.clone()).collect();
                 Err(LoginError::ChooseWorkspace(ValidationError::field(
                     "workspace",
-                    format!(
-                        "you belong to several workspaces: choose one of {}",
-                        prefixes.join(", ")
-                    ),
+                    format!("you belong to several workspaces: choose one of {}", prefixes.join(", ")),
                 )))
             }
         }
     }
 
     /// The session of a member, or `NotFound` when they are no longer a member.
-    pub async fn session(
-        &self,
-        user_id: UserId,
-        workspace_id: WorkspaceId,
-    ) -> Result<Session, StoreError> {
+    pub async fn session(&self, user_id: UserId, workspace_id: WorkspaceId) -> Result<Session, StoreError> {
         let m = membership::Entity::find_by_id((workspace_id.0, user_id.0))
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let user = user::Entity::find_by_id(user_id.0)
-            .one(&self.db)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let user = user::Entity::find_by_id(user_id.0).one(&self.db).await?.ok_or(StoreError::NotFound)?;
         let ws = self.workspace(workspace_id).await?;
-        Ok(Session {
-            user: user.into(),
-            workspace: ws,
-            role: parse_role(&m.role)?,
-        })
+        Ok(Session { user: user.into(), workspace: ws, role: parse_role(&m.role)? })
     }
 
     /// The workspace's members, by name.
@@ -240,12 +197,7 @@ impl Store {
         let mut members = rows
             .into_iter()
             .filter_map(|(m, u)| u.map(|u| (m, u)))
-            .map(|(m, u)| {
-                Ok(Member {
-                    role: parse_role(&m.role)?,
-                    user: u.into(),
-                })
-            })
+            .map(|(m, u)| Ok(Member { role: parse_role(&m.role)?, user: u.into() }))
             .collect::<Result<Vec<_>, StoreError>>()?;
         members.sort_by_key(|m| m.user.name.to_lowercase());
         Ok(members)
@@ -253,15 +205,8 @@ impl Store {
 
     /// A member of `ws`, or `NotFound`.
     pub async fn member(&self, ws: WorkspaceId, user_id: UserId) -> Result<User, StoreError> {
-        membership::Entity::find_by_id((ws.0, user_id.0))
-            .one(&self.db)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        user::Entity::find_by_id(user_id.0)
-            .one(&self.db)
-            .await?
-            .map(User::from)
-            .ok_or(StoreError::NotFound)
+        membership::Entity::find_by_id((ws.0, user_id.0)).one(&self.db).await?.ok_or(StoreError::NotFound)?;
+        user::Entity::find_by_id(user_id.0).one(&self.db).await?.map(User::from).ok_or(StoreError::NotFound)
     }
 }
 
@@ -272,10 +217,8 @@ async fn upsert_user(
     password_hash: String,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<user::Model, StoreError> {
-    if let Some(existing) = user::Entity::find()
-        .filter(user::Column::Email.eq(email.as_str()))
-        .one(tx)
-        .await?
+    if let Some(existing) =
+        user::Entity::find().filter(user::Column::Email.eq(email.as_str())).one(tx).await?
     {
         return Ok(existing);
     }
@@ -302,8 +245,6 @@ async fn insert_membership(
         role: Set(role.as_str().to_owned()),
         created_at: Set(now),
     };
-    membership::Entity::insert(model)
-        .exec_without_returning(tx)
-        .await?;
+    membership::Entity::insert(model).exec_without_returning(tx).await?;
     Ok(())
 }

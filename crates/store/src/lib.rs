@@ -3,6 +3,9 @@
 //! another workspace is simply not found.
 
 pub mod accounts;
+pub mod agents;
+pub mod conversations;
+pub mod cta;
 mod entity;
 mod error;
 mod password;
@@ -45,9 +48,7 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self {
-            max_connections: 16,
-        }
+        Self { max_connections: 16 }
     }
 }
 
@@ -79,9 +80,7 @@ impl Store {
                     .create_if_missing(true)
             });
         }
-        let db = Database::connect(opts)
-            .await
-            .map_err(StoreError::from_connect)?;
+        let db = Database::connect(opts).await.map_err(StoreError::from_connect)?;
         Ok(Self { db, backend })
     }
 

@@ -1,8 +1,6 @@
 //! Password hashing (argon2id, OWASP parameters), off the async runtime's threads.
 
-use argon2::password_hash::{
-    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
-};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::StoreError;
@@ -34,9 +32,7 @@ pub(crate) async fn verify(password: String, stored: Option<String>) -> bool {
         let Ok(parsed) = PasswordHash::new(&stored) else {
             return false;
         };
-        let ok = hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
+        let ok = hasher().verify_password(password.as_bytes(), &parsed).is_ok();
         ok && known
     })
     .await
@@ -44,4 +40,5 @@ pub(crate) async fn verify(password: String, stored: Option<String>) -> bool {
 }
 
 /// The argon2id hash of a random string nobody knows, with the same parameters.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$k4e6p2N0J3V0yqB6qgqmzGJhbQ6q2zYkQ7n6cKx4vV8";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$k4e6p2N0J3V0yqB6qgqmzGJhbQ6q2zYkQ7n6cKx4vV8";

@@ -125,3 +125,59 @@ pub struct TicketPage {
     /// The cursor of the next page, when there is one.
     pub next_cursor: Option<String>,
 }
+
+/// A chat bot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    pub id: AgentId,
+    pub workspace_id: WorkspaceId,
+    pub name: String,
+    pub vertical: domain::agent::Vertical,
+    pub overrides: domain::agent::VerticalOverrides,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Agent {
+    /// The vertical's preset ∪ the overrides.
+    pub fn capabilities(&self) -> Vec<domain::agent::Capability> {
+        domain::agent::effective_capabilities(self.vertical, &self.overrides)
+    }
+}
+
+/// A conversation as the Inbox lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationSummary {
+    pub id: ConversationId,
+    pub agent_id: AgentId,
+    pub agent_name: String,
+    pub visitor_name: Option<String>,
+    pub visitor_email: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub has_ticket: bool,
+}
+
+/// A conversation with its thread, its visitor and the tickets it opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationDetail {
+    pub summary: ConversationSummary,
+    pub messages: Vec<Message>,
+    /// References of the tickets linked to it, oldest first.
+    pub tickets: Vec<(TicketId, String)>,
+}
+
+/// A call-to-action button.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CtaRule {
+    pub id: uuid::Uuid,
+    pub workspace_id: WorkspaceId,
+    pub kind: domain::cta::CtaKind,
+    pub label: String,
+    pub agent_id: Option<AgentId>,
+    pub subject_template: Option<String>,
+    pub priority: Priority,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use domain::conversation::MessageRole;
 use domain::list::{AssigneeFilter, Cursor, EXACT_TOTAL_LIMIT, Paging, Sort, TicketListQuery};
 use domain::ticket::{
     Change, EventKind, NewTicket, Priority, Source, Status, TicketKey, TicketPatch, TicketState,
@@ -17,13 +18,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::conversations::message_model;
 use crate::entity::{
-    api_token, conversation, idempotency_key, membership, message, ticket, ticket_event, user,
+    api_token, conversation, idempotency_key, membership, message, ticket, ticket_event, tool_call, user,
     workspace,
 };
 use crate::{
-    Actor, ActorName, Backend, Conversation, Message, Store, StoreError, Ticket, TicketDetail,
-    TicketEvent, TicketPage, User,
+    Actor, ActorName, Backend, Conversation, Message, Store, StoreError, Ticket, TicketDetail, TicketEvent,
+    TicketPage, User,
 };
 
 /// Everything a creation path decides about a new ticket.
@@ -37,6 +39,39 @@ pub struct NewTicketInput {
     /// Extra context; `source` is set from the field above.
     pub metadata: serde_json::Map<String, serde_json::Value>,
     pub actor: Actor,
+    /// A message appended to the linked conversation in the same transaction;
+    /// `{reference}` in its text becomes the new ticket's reference.
+    pub transcript: Option<(MessageRole, String)>,
+}
+
+impl NewTicketInput {
+    /// A ticket from `source`, with no links, assignee, metadata or transcript entry.
+    pub fn new(ticket: NewTicket, source: Source, actor: Actor) -> Self {
+        NewTicketInput {
+            ticket,
+            assignee: None,
+            agent_id: None,
+            conversation_id: None,
+            source,
+            metadata: serde_json::Map::new(),
+            actor,
+            transcript: None,
+        }
+    }
+}
+
+/// How a creation path recognises a retry of itself.
+#[derive(Debug, Clone)]
+pub enum Dedupe {
+    /// Every request makes a ticket.
+    None,
+    /// `POST /tickets` with an `Idempotency-Key`.
+    Key(Idempotency),
+    /// A tool invocation: one ticket per `tool_call_id` (a unique key, not a lookup).
+    ToolCall(String),
+    /// A CTA click: the open (or pending) ticket this rule already opened on this
+    /// conversation, if any.
+    OpenCtaTicket(Uuid),
 }
 
 /// An `Idempotency-Key` and a fingerprint of the request that carried it.
@@ -83,9 +118,7 @@ impl TryFrom<ticket::Model> for Ticket {
             conversation_id: conversation_id.map(ConversationId),
             subject,
             body,
-            status: status
-                .parse()
-                .map_err(|e: String| StoreError::Config(format!("corrupt status: {e}")))?,
+            status: status.parse().map_err(|e: String| StoreError::Config(format!("corrupt status: {e}")))?,
             priority: Priority::from_rank(priority)
                 .ok_or_else(|| StoreError::Config(format!("corrupt priority rank {priority}")))?,
             assigned_to_user_id: assigned_to_user_id.map(UserId),
@@ -127,20 +160,10 @@ fn event_model(
     }
 }
 
-async fn ensure_member<C: ConnectionTrait>(
-    db: &C,
-    ws: WorkspaceId,
-    user: UserId,
-) -> Result<(), StoreError> {
-    let found = membership::Entity::find_by_id((ws.0, user.0))
-        .one(db)
-        .await?;
+async fn ensure_member<C: ConnectionTrait>(db: &C, ws: WorkspaceId, user: UserId) -> Result<(), StoreError> {
+    let found = membership::Entity::find_by_id((ws.0, user.0)).one(db).await?;
     if found.is_none() {
-        return Err(ValidationError::field(
-            "assigned_to_user_id",
-            "is not a member of this workspace",
-        )
-        .into());
+        return Err(ValidationError::field("assigned_to_user_id", "is not a member of this workspace").into());
     }
     Ok(())
 }
@@ -154,13 +177,35 @@ impl Store {
         &self,
         ws: WorkspaceId,
         input: NewTicketInput,
-        idempotency: Option<Idempotency>,
+        dedupe: Dedupe,
     ) -> Result<(Ticket, Created), StoreError> {
         let tx = self.write_tx().await?;
         let now = domain::time::now();
         let id = TicketId::new();
 
-        if let Some(idem) = &idempotency {
+        if let Dedupe::ToolCall(tool_call_id) = &dedupe {
+            let record = tool_call::ActiveModel {
+                workspace_id: Set(ws.0),
+                tool_call_id: Set(tool_call_id.clone()),
+                ticket_id: Set(id.0),
+                created_at: Set(now),
+            };
+            let inserted = tool_call::Entity::insert(record)
+                .on_conflict_do_nothing()
+                .exec_without_returning(&tx)
+                .await?;
+            if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+                tx.rollback().await?;
+                let record = tool_call::Entity::find_by_id((ws.0, tool_call_id.clone()))
+                    .one(&self.db)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+                let ticket = self.ticket(ws, &TicketKey::Id(TicketId(record.ticket_id))).await?;
+                return Ok((ticket, Created::Replayed));
+            }
+        }
+
+        if let Dedupe::Key(idem) = &dedupe {
             let record = idempotency_key::ActiveModel {
                 workspace_id: Set(ws.0),
                 key: Set(idem.key.clone()),
@@ -183,32 +228,46 @@ impl Store {
             ensure_member(&tx, ws, assignee).await?;
         }
 
+        if let Some(conversation_id) = input.conversation_id {
+            // Marks the conversation as kept by a ticket, under its row lock: an expiry purge
+            // running now either waits and then skips it, or has already deleted it.
+            let linked = conversation::Entity::update_many()
+                .col_expr(conversation::Column::HasTicket, Expr::value(true))
+                .filter(conversation::Column::Id.eq(conversation_id.0))
+                .filter(conversation::Column::WorkspaceId.eq(ws.0))
+                .exec(&tx)
+                .await?;
+            if linked.rows_affected == 0 {
+                return Err(ValidationError::field(
+                    "conversation_id",
+                    "no such conversation in this workspace (it may have expired)",
+                )
+                .into());
+            }
+            if let Dedupe::OpenCtaTicket(rule_id) = &dedupe
+                && let Some(existing) = self.open_cta_ticket(&tx, ws, conversation_id, *rule_id).await?
+            {
+                tx.rollback().await?;
+                return Ok((existing.try_into()?, Created::Replayed));
+            }
+        }
+
         let bump = Query::update()
             .table(workspace::Entity)
-            .value(
-                workspace::Column::TicketCounter,
-                Expr::col(workspace::Column::TicketCounter).add(1),
-            )
+            .value(workspace::Column::TicketCounter, Expr::col(workspace::Column::TicketCounter).add(1))
             .and_where(workspace::Column::Id.eq(ws.0))
-            .returning(Query::returning().columns([
-                workspace::Column::TicketCounter,
-                workspace::Column::TicketPrefix,
-            ]))
+            .returning(
+                Query::returning()
+                    .columns([workspace::Column::TicketCounter, workspace::Column::TicketPrefix]),
+            )
             .to_owned();
         let row = tx.query_one(&bump).await?.ok_or(StoreError::NotFound)?;
         let number: i64 = row.try_get("", "ticket_counter")?;
         let prefix: String = row.try_get("", "ticket_prefix")?;
 
-        let status = if input.assignee.is_some() {
-            Status::Pending
-        } else {
-            Status::Open
-        };
+        let status = if input.assignee.is_some() { Status::Pending } else { Status::Open };
         let mut metadata = input.metadata;
-        metadata.insert(
-            "source".into(),
-            serde_json::Value::String(input.source.as_str().into()),
-        );
+        metadata.insert("source".into(), serde_json::Value::String(input.source.as_str().into()));
         let model = ticket::ActiveModel {
             id: Set(id.0),
             workspace_id: Set(ws.0),
@@ -227,14 +286,20 @@ impl Store {
             created_at: Set(now),
             updated_at: Set(now),
         };
-        let model = ticket::Entity::insert(model)
-            .exec_with_returning(&tx)
-            .await?;
-        let created = Change {
-            kind: EventKind::Created,
-            from: None,
-            to: Some(status.as_str().into()),
-        };
+        let model = ticket::Entity::insert(model).exec_with_returning(&tx).await?;
+        if let (Some(conversation_id), Some((role, text))) = (input.conversation_id, input.transcript) {
+            let text = text.replace("{reference}", &model.reference);
+            message::Entity::insert(message_model(ws, conversation_id.0, role, text, now))
+                .exec_without_returning(&tx)
+                .await?;
+            conversation::Entity::update_many()
+                .col_expr(conversation::Column::LastActivityAt, Expr::value(now))
+                .filter(conversation::Column::Id.eq(conversation_id.0))
+                .filter(conversation::Column::LastActivityAt.lt(now))
+                .exec(&tx)
+                .await?;
+        }
+        let created = Change { kind: EventKind::Created, from: None, to: Some(status.as_str().into()) };
         ticket_event::Entity::insert(event_model(ws, id, &created, input.actor, now))
             .exec_without_returning(&tx)
             .await?;
@@ -242,11 +307,31 @@ impl Store {
         Ok((model.try_into()?, Created::New))
     }
 
-    async fn replay(
+    /// The open or pending ticket that CTA rule `rule_id` opened on this conversation.
+    async fn open_cta_ticket<C: ConnectionTrait>(
         &self,
+        db: &C,
         ws: WorkspaceId,
-        idem: &Idempotency,
-    ) -> Result<(Ticket, Created), StoreError> {
+        conversation_id: ConversationId,
+        rule_id: Uuid,
+    ) -> Result<Option<ticket::Model>, StoreError> {
+        let rule_matches = match self.backend {
+            Backend::Postgres => Expr::cust_with_values("metadata->>'rule_id' = $1", [rule_id.to_string()]),
+            Backend::Sqlite => {
+                Expr::cust_with_values("json_extract(metadata, '$.rule_id') = ?", [rule_id.to_string()])
+            }
+        };
+        Ok(ticket::Entity::find()
+            .filter(ticket::Column::WorkspaceId.eq(ws.0))
+            .filter(ticket::Column::ConversationId.eq(conversation_id.0))
+            .filter(ticket::Column::Status.is_in([Status::Open.as_str(), Status::Pending.as_str()]))
+            .filter(rule_matches)
+            .order_by_desc(ticket::Column::Number)
+            .one(db)
+            .await?)
+    }
+
+    async fn replay(&self, ws: WorkspaceId, idem: &Idempotency) -> Result<(Ticket, Created), StoreError> {
         let record = idempotency_key::Entity::find_by_id((ws.0, idem.key.clone()))
             .one(&self.db)
             .await?
@@ -254,9 +339,7 @@ impl Store {
         if record.request_hash != idem.request_hash {
             return Err(StoreError::IdempotencyMismatch);
         }
-        let ticket = self
-            .ticket(ws, &TicketKey::Id(TicketId(record.ticket_id)))
-            .await?;
+        let ticket = self.ticket(ws, &TicketKey::Id(TicketId(record.ticket_id))).await?;
         Ok((ticket, Created::Replayed))
     }
 
@@ -270,9 +353,7 @@ impl Store {
         let mut select = ticket::Entity::find().filter(ticket::Column::WorkspaceId.eq(ws.0));
         select = match key {
             TicketKey::Id(id) => select.filter(ticket::Column::Id.eq(id.0)),
-            TicketKey::Reference { number, .. } => {
-                select.filter(ticket::Column::Number.eq(*number))
-            }
+            TicketKey::Reference { number, .. } => select.filter(ticket::Column::Number.eq(*number)),
         };
         if for_update && self.backend == Backend::Postgres {
             select = select.lock_exclusive();
@@ -292,28 +373,17 @@ impl Store {
     }
 
     /// A ticket with its full conversation thread and its assignee.
-    pub async fn ticket_detail(
-        &self,
-        ws: WorkspaceId,
-        key: &TicketKey,
-    ) -> Result<TicketDetail, StoreError> {
+    pub async fn ticket_detail(&self, ws: WorkspaceId, key: &TicketKey) -> Result<TicketDetail, StoreError> {
         let ticket = self.ticket(ws, key).await?;
         let conversation = match ticket.conversation_id {
             Some(id) => self.conversation_thread(ws, id).await?,
             None => None,
         };
         let assignee = match ticket.assigned_to_user_id {
-            Some(id) => user::Entity::find_by_id(id.0)
-                .one(&self.db)
-                .await?
-                .map(User::from),
+            Some(id) => user::Entity::find_by_id(id.0).one(&self.db).await?.map(User::from),
             None => None,
         };
-        Ok(TicketDetail {
-            ticket,
-            conversation,
-            assignee,
-        })
+        Ok(TicketDetail { ticket, conversation, assignee })
     }
 
     /// A conversation with every message, oldest first.
@@ -336,12 +406,7 @@ impl Store {
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|m| Message {
-                id: m.id,
-                role: m.role,
-                content: m.content,
-                created_at: m.created_at,
-            })
+            .map(|m| Message { id: m.id, role: m.role, content: m.content, created_at: m.created_at })
             .collect();
         Ok(Some(Conversation {
             id: ConversationId(conv.id),
@@ -388,13 +453,8 @@ impl Store {
         active.resolved_at = Set(next.resolved_at);
         active.updated_at = Set(now);
         let updated = ticket::Entity::update(active).exec(&tx).await?;
-        let events: Vec<_> = changes
-            .iter()
-            .map(|c| event_model(ws, current.id, c, actor, now))
-            .collect();
-        ticket_event::Entity::insert_many(events)
-            .exec_without_returning(&tx)
-            .await?;
+        let events: Vec<_> = changes.iter().map(|c| event_model(ws, current.id, c, actor, now)).collect();
+        ticket_event::Entity::insert_many(events).exec_without_returning(&tx).await?;
         tx.commit().await?;
         updated.try_into()
     }
@@ -447,9 +507,10 @@ impl Store {
                 Ok(TicketEvent {
                     id: r.id,
                     ticket_id: TicketId(r.ticket_id),
-                    kind: r.kind.parse().map_err(|e: String| {
-                        StoreError::Config(format!("corrupt event kind: {e}"))
-                    })?,
+                    kind: r
+                        .kind
+                        .parse()
+                        .map_err(|e: String| StoreError::Config(format!("corrupt event kind: {e}")))?,
                     from: r.from_value,
                     to: r.to_value,
                     actor: ActorName { actor, name },
@@ -471,58 +532,33 @@ impl Store {
         let mut select = ticket::Entity::find().filter(filter.clone());
         select = match &query.paging {
             Paging::Page { page, per_page } => select.offset((page - 1) * per_page),
-            Paging::After {
-                cursor: Some(cursor),
-                ..
-            } => select.filter(self.after(query.sort, cursor)),
+            Paging::After { cursor: Some(cursor), .. } => select.filter(self.after(query.sort, cursor)),
             Paging::After { cursor: None, .. } => select,
         };
         select = order(select, query.sort);
         let mut rows = select.limit(per_page + 1).all(&self.db).await?;
         let has_more = rows.len() as u64 > per_page;
         rows.truncate(per_page as usize);
-        let tickets = rows
-            .into_iter()
-            .map(Ticket::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        let next_cursor = if has_more {
-            tickets.last().map(|t| cursor_after(query.sort, t).encode())
-        } else {
-            None
-        };
+        let tickets = rows.into_iter().map(Ticket::try_from).collect::<Result<Vec<_>, _>>()?;
+        let next_cursor =
+            if has_more { tickets.last().map(|t| cursor_after(query.sort, t).encode()) } else { None };
         let (total, total_exact) = self.count(filter).await?;
-        Ok(TicketPage {
-            tickets,
-            total,
-            total_exact,
-            next_cursor,
-        })
+        Ok(TicketPage { tickets, total, total_exact, next_cursor })
     }
 
-    fn list_filter(
-        &self,
-        ws: WorkspaceId,
-        query: &TicketListQuery,
-    ) -> Result<Condition, StoreError> {
+    fn list_filter(&self, ws: WorkspaceId, query: &TicketListQuery) -> Result<Condition, StoreError> {
         let mut cond = Condition::all()
             .add(ticket::Column::WorkspaceId.eq(ws.0))
             .add(ticket::Column::Status.is_in(query.statuses.iter().map(|s| s.as_str())));
         if !query.priorities.is_empty() {
-            cond =
-                cond.add(ticket::Column::Priority.is_in(query.priorities.iter().map(|p| p.rank())));
+            cond = cond.add(ticket::Column::Priority.is_in(query.priorities.iter().map(|p| p.rank())));
         }
         match query.assignee {
             None => {}
-            Some(AssigneeFilter::Nobody) => {
-                cond = cond.add(ticket::Column::AssignedToUserId.is_null())
-            }
-            Some(AssigneeFilter::User(u)) => {
-                cond = cond.add(ticket::Column::AssignedToUserId.eq(u.0))
-            }
+            Some(AssigneeFilter::Nobody) => cond = cond.add(ticket::Column::AssignedToUserId.is_null()),
+            Some(AssigneeFilter::User(u)) => cond = cond.add(ticket::Column::AssignedToUserId.eq(u.0)),
             Some(AssigneeFilter::Me) => {
-                return Err(
-                    ValidationError::field("assignee", "`me` needs a signed-in user").into(),
-                );
+                return Err(ValidationError::field("assignee", "`me` needs a signed-in user").into());
             }
         }
         if let Some(q) = &query.q {
@@ -563,10 +599,7 @@ impl Store {
             Sort::PriorityDesc => (
                 "priority, created_at, id",
                 "<",
-                vec![
-                    cursor.priority_rank.unwrap_or_default().into(),
-                    cursor.at.into(),
-                ],
+                vec![cursor.priority_rank.unwrap_or_default().into(), cursor.at.into()],
             ),
         };
         values.push(cursor.id.0.into());
@@ -576,10 +609,7 @@ impl Store {
                 Backend::Sqlite => "?".to_owned(),
             })
             .collect();
-        Expr::cust_with_values(
-            format!("({columns}) {op} ({})", placeholders.join(", ")),
-            values,
-        )
+        Expr::cust_with_values(format!("({columns}) {op} ({})", placeholders.join(", ")), values)
     }
 
     /// The number of matching rows: exact up to 1,000; past that PostgreSQL's planner
@@ -595,11 +625,7 @@ impl Store {
             .expr(Expr::cust("COUNT(*)"))
             .from_subquery(limited, Alias::new("matching"))
             .to_owned();
-        let row = self
-            .db
-            .query_one(&count)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = self.db.query_one(&count).await?.ok_or(StoreError::NotFound)?;
         let exact: i64 = row.try_get_by_index(0)?;
         let exact = exact as u64;
         if exact <= EXACT_TOTAL_LIMIT {
@@ -633,10 +659,9 @@ fn order(select: sea_orm::Select<ticket::Entity>, sort: Sort) -> sea_orm::Select
         Sort::CreatedDesc => select.order_by_desc(C::CreatedAt).order_by_desc(C::Id),
         Sort::CreatedAsc => select.order_by_asc(C::CreatedAt).order_by_asc(C::Id),
         Sort::UpdatedDesc => select.order_by_desc(C::UpdatedAt).order_by_desc(C::Id),
-        Sort::PriorityDesc => select
-            .order_by_desc(C::Priority)
-            .order_by_desc(C::CreatedAt)
-            .order_by_desc(C::Id),
+        Sort::PriorityDesc => {
+            select.order_by_desc(C::Priority).order_by_desc(C::CreatedAt).order_by_desc(C::Id)
+        }
     }
 }
 
@@ -646,16 +671,9 @@ fn cursor_after(sort: Sort, last: &Ticket) -> Cursor {
         Sort::UpdatedDesc => (last.updated_at, None),
         Sort::PriorityDesc => (last.created_at, Some(last.priority.rank())),
     };
-    Cursor {
-        sort: sort.as_str().to_owned(),
-        at,
-        priority_rank,
-        id: last.id,
-    }
+    Cursor { sort: sort.as_str().to_owned(), at, priority_rank, id: last.id }
 }
 
 fn escape_like(q: &str) -> String {
-    q.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+    q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

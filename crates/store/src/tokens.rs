@@ -61,11 +61,7 @@ impl Store {
         let mut random = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut random);
         let secret = format!("tkd_{}_{}", id.0.simple(), URL_SAFE_NO_PAD.encode(random));
-        let scopes_text = scopes
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(",");
+        let scopes_text = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",");
         let model = api_token::ActiveModel {
             id: Set(id.0),
             workspace_id: Set(ws.0),
@@ -77,9 +73,7 @@ impl Store {
             last_used_at: Set(None),
             revoked_at: Set(None),
         };
-        let model = api_token::Entity::insert(model)
-            .exec_with_returning(&self.db)
-            .await?;
+        let model = api_token::Entity::insert(model).exec_with_returning(&self.db).await?;
         Ok((model.try_into()?, secret))
     }
 
@@ -134,10 +128,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         if found.revoked_at.is_none() {
             api_token::Entity::update_many()
-                .col_expr(
-                    api_token::Column::RevokedAt,
-                    Expr::value(domain::time::now()),
-                )
+                .col_expr(api_token::Column::RevokedAt, Expr::value(domain::time::now()))
                 .filter(api_token::Column::Id.eq(id.0))
                 .exec(&self.db)
                 .await?;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use rand::RngCore;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ticketd.sqlite?mode=rwc";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -16,6 +17,8 @@ pub struct Config {
     jwt_secret: Option<String>,
     pub session_ttl_seconds: u64,
     pub log_json: bool,
+    /// How often `serve` purges expired conversations.
+    pub purge_interval: std::time::Duration,
 }
 
 impl Config {
@@ -28,12 +31,20 @@ impl Config {
         }
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let session_ttl_seconds = match var("TICKETD_SESSION_TTL_SECONDS") {
-            Some(v) => v
-                .parse()
-                .context("TICKETD_SESSION_TTL_SECONDS must be a number of seconds")?,
+            Some(v) => v.parse().context("TICKETD_SESSION_TTL_SECONDS must be a number of seconds")?,
             None => 12 * 3600,
         };
+        let purge_interval = match var("TICKETD_PURGE_INTERVAL_SECONDS") {
+            Some(v) => std::time::Duration::from_secs(
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|s| *s > 0)
+                    .context("TICKETD_PURGE_INTERVAL_SECONDS must be a positive number of seconds")?,
+            ),
+            None => std::time::Duration::from_secs(600),
+        };
         Ok(Self {
+            purge_interval,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind: var("TICKETD_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             jwt_secret: var("TICKETD_JWT_SECRET"),
@@ -56,8 +67,7 @@ impl Config {
         if let Some(parent) = self.sqlite_path().as_deref().and_then(|p| p.parent())
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
         }
         Ok(())
     }
@@ -100,8 +110,7 @@ impl Config {
         let mut bytes = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut bytes);
         let secret = hex::encode(bytes);
-        write_private(&path, &secret)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_private(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
         tracing::info!(path = %path.display(), "generated a JWT secret");
         Ok(secret)
     }
@@ -111,12 +120,8 @@ impl Config {
 fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
     file.write_all(content.as_bytes())
 }
 
@@ -127,11 +132,17 @@ fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
 
 /// Logs to stderr: human-readable, or JSON lines with `TICKETD_LOG_FORMAT=json`;
 /// the level from `RUST_LOG` (default `info`).
+///
+/// Every request is logged once, when its span closes (method, route, status, duration and
+/// the `request_id` that the response carries as `x-request-id`): without that line, a
+/// request that succeeds would leave no trace of its id in the logs.
 pub fn init_tracing(config: &Config) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_span_events(FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if config.log_json {
         builder.json().init();
     } else {
@@ -150,19 +161,14 @@ mod tests {
             jwt_secret: None,
             session_ttl_seconds: 60,
             log_json: false,
+            purge_interval: std::time::Duration::from_secs(600),
         }
     }
 
     #[test]
     fn sqlite_paths() {
-        assert_eq!(
-            config(DEFAULT_DATABASE_URL).sqlite_path(),
-            Some(PathBuf::from("data/ticketd.sqlite"))
-        );
-        assert_eq!(
-            config("sqlite:///tmp/x.db").sqlite_path(),
-            Some(PathBuf::from("/tmp/x.db"))
-        );
+        assert_eq!(config(DEFAULT_DATABASE_URL).sqlite_path(), Some(PathBuf::from("data/ticketd.sqlite")));
+        assert_eq!(config("sqlite:///tmp/x.db").sqlite_path(), Some(PathBuf::from("/tmp/x.db")));
         assert_eq!(config("postgres://u:p@h/db").sqlite_path(), None);
     }
 
@@ -172,10 +178,7 @@ mod tests {
             config("postgres://u:secret@h:5432/db").redacted_database_url(),
             "postgres://u:***@h:5432/db"
         );
-        assert_eq!(
-            config(DEFAULT_DATABASE_URL).redacted_database_url(),
-            DEFAULT_DATABASE_URL
-        );
+        assert_eq!(config(DEFAULT_DATABASE_URL).redacted_database_url(), DEFAULT_DATABASE_URL);
     }
 
     #[test]

@@ -11,9 +11,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use domain::auth::{Role, Scope};
-use domain::workspace::{
-    Email, NewPassword, TicketPrefix, parse_person_name, parse_workspace_name,
-};
+use domain::workspace::{Email, NewPassword, TicketPrefix, parse_person_name, parse_workspace_name};
 use store::Store;
 
 use crate::config::Config;
@@ -52,6 +50,19 @@ enum Command {
     Token(TokenCommand),
     /// Print the OpenAPI document (YAML) of this build: `ticketd openapi > openapi.yaml`.
     Openapi,
+    /// Delete the conversations that expired (24 h without a message) and that no ticket
+    /// links, with their messages; one pass (the server also runs it periodically).
+    PurgeExpired {
+        /// Run as if it were this time (RFC 3339, e.g. 2026-11-27T12:00:00Z).
+        #[arg(long, value_parser = parse_rfc3339)]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
+fn parse_rfc3339(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("not an RFC 3339 time ({e}); e.g. 2026-11-27T12:00:00Z"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,10 +146,7 @@ fn main() -> ExitCode {
         }
     };
     config::init_tracing(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -158,23 +166,13 @@ async fn open_store(config: &Config) -> anyhow::Result<Store> {
     config.prepare_database_dir()?;
     let store = Store::connect(&config.database_url, store::StoreOptions::default())
         .await
-        .with_context(|| {
-            format!(
-                "cannot open the database at {}",
-                config.redacted_database_url()
-            )
-        })?;
+        .with_context(|| format!("cannot open the database at {}", config.redacted_database_url()))?;
     store.migrate().await.context("cannot apply migrations")?;
     Ok(store)
 }
 
 fn default_name(email: &Email) -> String {
-    email
-        .as_str()
-        .split('@')
-        .next()
-        .unwrap_or("admin")
-        .to_owned()
+    email.as_str().split('@').next().unwrap_or("admin").to_owned()
 }
 
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -184,6 +182,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve { demo } => serve(config, demo).await,
+        Command::PurgeExpired { as_of } => {
+            let store = open_store(&config).await?;
+            let as_of = as_of.unwrap_or_else(domain::time::now);
+            let purged = store.purge_expired(as_of).await?;
+            eprintln!("purged {purged} expired conversation(s) as of {}", as_of.to_rfc3339());
+            Ok(())
+        }
         Command::Migrate => {
             open_store(&config).await?;
             eprintln!("migrations applied to {}", config.redacted_database_url());
@@ -196,28 +201,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Workspace(WorkspaceCommand::Create(args)) => {
-            let name = parse_workspace_name(&args.name)
-                .map_err(anyhow::Error::msg)
-                .context("--name")?;
-            let prefix = TicketPrefix::parse(&args.prefix)
-                .map_err(anyhow::Error::msg)
-                .context("--prefix")?;
-            let email = Email::parse(&args.admin_email)
-                .map_err(anyhow::Error::msg)
-                .context("--admin-email")?;
+            let name = parse_workspace_name(&args.name).map_err(anyhow::Error::msg).context("--name")?;
+            let prefix = TicketPrefix::parse(&args.prefix).map_err(anyhow::Error::msg).context("--prefix")?;
+            let email =
+                Email::parse(&args.admin_email).map_err(anyhow::Error::msg).context("--admin-email")?;
             let password = NewPassword::parse(&args.admin_password)
                 .map_err(anyhow::Error::msg)
                 .context("--admin-password")?;
             let admin_name = match &args.admin_name {
-                Some(n) => parse_person_name(n)
-                    .map_err(anyhow::Error::msg)
-                    .context("--admin-name")?,
+                Some(n) => parse_person_name(n).map_err(anyhow::Error::msg).context("--admin-name")?,
                 None => default_name(&email),
             };
             let store = open_store(&config).await?;
-            let (ws, admin) = store
-                .create_workspace(&name, &prefix, &email, &admin_name, &password)
-                .await?;
+            let (ws, admin) = store.create_workspace(&name, &prefix, &email, &admin_name, &password).await?;
             eprintln!(
                 "created workspace {} ({}) with admin {} [{}]",
                 ws.name, ws.ticket_prefix, admin.user.email, ws.id
@@ -225,28 +221,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => {
-            let email = Email::parse(&args.email)
-                .map_err(anyhow::Error::msg)
-                .context("--email")?;
-            let password = NewPassword::parse(&args.password)
-                .map_err(anyhow::Error::msg)
-                .context("--password")?;
-            let role: Role = args
-                .role
-                .parse()
-                .map_err(anyhow::Error::msg)
-                .context("--role")?;
+            let email = Email::parse(&args.email).map_err(anyhow::Error::msg).context("--email")?;
+            let password =
+                NewPassword::parse(&args.password).map_err(anyhow::Error::msg).context("--password")?;
+            let role: Role = args.role.parse().map_err(anyhow::Error::msg).context("--role")?;
             let name = match &args.name {
-                Some(n) => parse_person_name(n)
-                    .map_err(anyhow::Error::msg)
-                    .context("--name")?,
+                Some(n) => parse_person_name(n).map_err(anyhow::Error::msg).context("--name")?,
                 None => default_name(&email),
             };
             let store = open_store(&config).await?;
-            let member = match store
-                .create_member(&args.workspace, &email, &name, &password, role)
-                .await
-            {
+            let member = match store.create_member(&args.workspace, &email, &name, &password, role).await {
                 Err(store::StoreError::NotFound) => {
                     bail!("no workspace with prefix {}", args.workspace)
                 }
@@ -261,9 +245,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(TokenCommand::Create(args)) => {
-            let scopes = Scope::parse_list(&args.scopes)
-                .map_err(anyhow::Error::msg)
-                .context("--scopes")?;
+            let scopes = Scope::parse_list(&args.scopes).map_err(anyhow::Error::msg).context("--scopes")?;
             let name = domain::validation::trimmed_text(&args.name, "the name", 1, 100)
                 .map_err(anyhow::Error::msg)
                 .context("--name")?;
@@ -299,19 +281,16 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     if demo && store.count_workspaces().await? == 0 {
         seeded = Some(seed::seed_demo(&store).await?);
     }
-    let listener = TcpListener::bind(&config.bind)
-        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let listener =
+        TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
-    let state = api::AppState {
-        store,
-        jwt: api::JwtKeys::new(secret.as_bytes(), config.session_ttl_seconds),
-    };
+    let state =
+        api::AppState { store, jwt: api::JwtKeys::new(secret.as_bytes(), config.session_ttl_seconds) };
+    let purger = spawn_purger(state.store.clone(), config.purge_interval);
     let server = api::serve(listener, state, &api::ServerOptions::default())?;
     tracing::info!(%address, database = %config.redacted_database_url(), "ticketd listening");
     eprintln!("ticketd is listening on http://{address}");
-    eprintln!(
-        "  API:       http://{address}/api/v1  (OpenAPI: http://{address}/api-docs/openapi.json)"
-    );
+    eprintln!("  API:       http://{address}/api/v1  (OpenAPI: http://{address}/api-docs/openapi.json)");
     eprintln!("  API docs:  http://{address}/docs/");
     if let Some(demo) = seeded {
         eprintln!("{}", demo.credentials());
@@ -319,13 +298,28 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         eprintln!(
             "  demo data: the database already has a workspace; sign in with the demo credentials from its first run"
         );
-        eprintln!(
-            "             ({} / {})",
-            seed::DEMO_ADMIN_EMAIL,
-            seed::DEMO_ADMIN_PASSWORD
-        );
+        eprintln!("             ({} / {})", seed::DEMO_ADMIN_EMAIL, seed::DEMO_ADMIN_PASSWORD);
     }
-    server.await.context("the server failed")?;
+    let result = server.await.context("the server failed");
+    purger.abort();
+    result?;
     tracing::info!("ticketd stopped");
     Ok(())
+}
+
+/// Purges expired conversations every `interval`. Safe with several instances: each pass
+/// is one idempotent delete that re-checks `has_ticket` under the row lock.
+fn spawn_purger(store: Store, interval: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match store.purge_expired(domain::time::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(purged = n, "purged expired conversations"),
+                Err(e) => tracing::warn!(error = %e, "expiry purge failed; will retry"),
+            }
+        }
+    })
 }

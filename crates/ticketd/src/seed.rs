@@ -5,7 +5,7 @@ use anyhow::Context;
 use domain::auth::Role;
 use domain::ticket::{NewTicket, Priority, Source, Status, TicketKey, TicketPatch};
 use domain::workspace::{Email, NewPassword, TicketPrefix};
-use store::tickets::NewTicketInput;
+use store::tickets::{Dedupe, NewTicketInput};
 use store::{Actor, Store};
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@acme.test";
@@ -91,60 +91,31 @@ pub async fn seed_demo(store: &Store) -> anyhow::Result<Demo> {
     let admin_email = Email::parse(DEMO_ADMIN_EMAIL).map_err(anyhow::Error::msg)?;
     let admin_password = NewPassword::parse(DEMO_ADMIN_PASSWORD).map_err(anyhow::Error::msg)?;
     let (ws, admin) = store
-        .create_workspace(
-            "Acme Support",
-            &prefix,
-            &admin_email,
-            "Alex Admin",
-            &admin_password,
-        )
+        .create_workspace("Acme Support", &prefix, &admin_email, "Alex Admin", &admin_password)
         .await
         .context("cannot create the demo workspace (does ACME exist already?)")?;
     let operator_email = Email::parse(DEMO_OPERATOR_EMAIL).map_err(anyhow::Error::msg)?;
-    let operator_password =
-        NewPassword::parse(DEMO_OPERATOR_PASSWORD).map_err(anyhow::Error::msg)?;
+    let operator_password = NewPassword::parse(DEMO_OPERATOR_PASSWORD).map_err(anyhow::Error::msg)?;
     let operator = store
-        .create_member(
-            "ACME",
-            &operator_email,
-            "Olivia Operator",
-            &operator_password,
-            Role::Operator,
-        )
+        .create_member("ACME", &operator_email, "Olivia Operator", &operator_password, Role::Operator)
         .await?;
 
     for (subject, body, priority, status, assigned) in TICKETS {
-        let input = NewTicketInput {
-            ticket: NewTicket::parse(subject, body, Some(*priority))?,
-            assignee: None,
-            agent_id: None,
-            conversation_id: None,
-            source: Source::Api,
-            metadata: serde_json::Map::new(),
-            actor: Actor::User(admin.user.id),
-        };
-        let (ticket, _) = store.create_ticket(ws.id, input, None).await?;
+        let input = NewTicketInput::new(
+            NewTicket::parse(subject, body, Some(*priority))?,
+            Source::Api,
+            Actor::User(admin.user.id),
+        );
+        let (ticket, _) = store.create_ticket(ws.id, input, Dedupe::None).await?;
         let key = TicketKey::Id(ticket.id);
         if *assigned {
-            let patch = TicketPatch {
-                assignee: Some(Some(operator.user.id)),
-                ..Default::default()
-            };
-            store
-                .update_ticket(ws.id, &key, &patch, Actor::User(admin.user.id))
-                .await?;
+            let patch = TicketPatch { assignee: Some(Some(operator.user.id)), ..Default::default() };
+            store.update_ticket(ws.id, &key, &patch, Actor::User(admin.user.id)).await?;
         }
         if *status != Status::Open && *status != Status::Pending {
-            let patch = TicketPatch {
-                status: Some(*status),
-                ..Default::default()
-            };
-            store
-                .update_ticket(ws.id, &key, &patch, Actor::User(operator.user.id))
-                .await?;
+            let patch = TicketPatch { status: Some(*status), ..Default::default() };
+            store.update_ticket(ws.id, &key, &patch, Actor::User(operator.user.id)).await?;
         }
     }
-    Ok(Demo {
-        tickets: TICKETS.len(),
-    })
+    Ok(Demo { tickets: TICKETS.len() })
 }

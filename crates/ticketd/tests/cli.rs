@@ -75,11 +75,7 @@ impl PgDb {
     fn create() -> Self {
         let name = format!("t_{}", Uuid::new_v4().simple());
         let out = psql(&format!("CREATE DATABASE {name}"));
-        assert!(
-            out.status.success(),
-            "CREATE DATABASE {name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "CREATE DATABASE {name}: {}", String::from_utf8_lossy(&out.stderr));
         PgDb { name }
     }
 
@@ -90,10 +86,7 @@ impl PgDb {
 
 impl Drop for PgDb {
     fn drop(&mut self) {
-        let _ = psql(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
+        let _ = psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
     }
 }
 
@@ -109,11 +102,7 @@ impl Sandbox {
         let dir = std::env::temp_dir().join(format!("ticketd-cli-{}", Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("create the temp dir");
         let pg = (backend == Backend::Postgres).then(PgDb::create);
-        Sandbox {
-            dir,
-            pg,
-            runs: AtomicU32::new(0),
-        }
+        Sandbox { dir, pg, runs: AtomicU32::new(0) }
     }
 
     fn path(&self, relative: &str) -> PathBuf {
@@ -130,12 +119,9 @@ impl Sandbox {
                 cmd.env_remove(&key);
             }
         }
-        cmd.env_remove("DATABASE_URL")
-            .env_remove("RUST_LOG")
-            .env("RUST_BACKTRACE", "1");
+        cmd.env_remove("DATABASE_URL").env_remove("RUST_LOG").env("RUST_BACKTRACE", "1");
         if let Some(pg) = &self.pg {
-            cmd.env("DATABASE_URL", pg.url())
-                .env("TICKETD_JWT_SECRET", JWT_SECRET);
+            cmd.env("DATABASE_URL", pg.url()).env("TICKETD_JWT_SECRET", JWT_SECRET);
         }
         cmd
     }
@@ -143,10 +129,7 @@ impl Sandbox {
     /// Files for a child's stdout and stderr (files, not pipes: nothing can block).
     fn output_files(&self) -> (PathBuf, PathBuf) {
         let n = self.runs.fetch_add(1, Ordering::Relaxed);
-        (
-            self.dir.join(format!("run-{n}.stdout")),
-            self.dir.join(format!("run-{n}.stderr")),
-        )
+        (self.dir.join(format!("run-{n}.stdout")), self.dir.join(format!("run-{n}.stderr")))
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -165,12 +148,7 @@ impl Sandbox {
                 read(&err_path)
             )
         });
-        Run {
-            args: args.join(" "),
-            status,
-            stdout: read(&out_path),
-            stderr: read(&err_path),
-        }
+        Run { args: args.join(" "), status, stdout: read(&out_path), stderr: read(&err_path) }
     }
 
     /// Starts `ticketd <args>` on a free port and waits until `/healthz` answers.
@@ -185,20 +163,12 @@ impl Sandbox {
         cmd.stdout(File::create(&out_path).expect("stdout file"));
         cmd.stderr(File::create(&err_path).expect("stderr file"));
         let child = ChildGuard(cmd.spawn().expect("spawn ticketd"));
-        let mut server = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            stderr: err_path,
-        };
+        let mut server = Server { child, base: format!("http://127.0.0.1:{port}"), stderr: err_path };
         let client = reqwest::Client::new();
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         loop {
             if let Some(status) = server.child.0.try_wait().expect("try_wait") {
-                panic!(
-                    "`ticketd {}` exited early ({status}):\n{}",
-                    args.join(" "),
-                    server.stderr()
-                );
+                panic!("`ticketd {}` exited early ({status}):\n{}", args.join(" "), server.stderr());
             }
             if let Ok(resp) = client.get(format!("{}/healthz", server.base)).send().await
                 && resp.status() == StatusCode::OK
@@ -346,23 +316,13 @@ impl Server {
     /// SIGTERM; asserts a clean exit (status 0) within `SHUTDOWN_TIMEOUT`. Returns stderr.
     fn terminate(mut self) -> String {
         let pid = self.child.0.id().to_string();
-        let kill = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("run kill");
+        let kill = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
         assert!(kill.success(), "kill -TERM {pid} failed");
         let started = Instant::now();
         let status = self.child.wait_for(SHUTDOWN_TIMEOUT).unwrap_or_else(|| {
-            panic!(
-                "ticketd did not exit within {SHUTDOWN_TIMEOUT:?} of SIGTERM:\n{}",
-                self.stderr()
-            )
+            panic!("ticketd did not exit within {SHUTDOWN_TIMEOUT:?} of SIGTERM:\n{}", self.stderr())
         });
-        assert!(
-            status.success(),
-            "ticketd exited with {status} after SIGTERM:\n{}",
-            self.stderr()
-        );
+        assert!(status.success(), "ticketd exited with {status} after SIGTERM:\n{}", self.stderr());
         assert!(started.elapsed() < SHUTDOWN_TIMEOUT);
         self.stderr()
     }
@@ -379,25 +339,12 @@ async fn login(client: &reqwest::Client, server: &Server, email: &str, password:
     let body: Value = resp.json().await.expect("login JSON");
     assert_eq!(status, StatusCode::OK, "login as {email}: {body}");
     assert_eq!(body["token_type"], "Bearer");
-    assert!(
-        body["access_token"].as_str().is_some_and(|t| !t.is_empty()),
-        "{body}"
-    );
+    assert!(body["access_token"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
     body
 }
 
-async fn get(
-    client: &reqwest::Client,
-    server: &Server,
-    path: &str,
-    bearer: &str,
-) -> (StatusCode, Value) {
-    let resp = client
-        .get(server.url(path))
-        .bearer_auth(bearer)
-        .send()
-        .await
-        .expect("GET request");
+async fn get(client: &reqwest::Client, server: &Server, path: &str, bearer: &str) -> (StatusCode, Value) {
+    let resp = client.get(server.url(path)).bearer_auth(bearer).send().await.expect("GET request");
     let status = resp.status();
     let body = resp.json().await.unwrap_or(Value::Null);
     (status, body)
@@ -405,13 +352,8 @@ async fn get(
 
 /// Every ticket, in all four statuses (the list hides closed ones by default).
 async fn all_tickets(client: &reqwest::Client, server: &Server, bearer: &str) -> Vec<Value> {
-    let (status, body) = get(
-        client,
-        server,
-        "/api/v1/tickets?status=open,pending,resolved,closed&per_page=100",
-        bearer,
-    )
-    .await;
+    let (status, body) =
+        get(client, server, "/api/v1/tickets?status=open,pending,resolved,closed&per_page=100", bearer).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let data = body["data"].as_array().expect("data array").clone();
     assert_eq!(body["meta"]["total"], data.len(), "{body}");
@@ -419,10 +361,7 @@ async fn all_tickets(client: &reqwest::Client, server: &Server, bearer: &str) ->
 }
 
 fn statuses(tickets: &[Value]) -> BTreeSet<String> {
-    tickets
-        .iter()
-        .map(|t| t["status"].as_str().expect("status").to_owned())
-        .collect()
+    tickets.iter().map(|t| t["status"].as_str().expect("status").to_owned()).collect()
 }
 
 /// `workspace create` for the SMK workspace used by several tests.
@@ -444,45 +383,16 @@ fn create_smoke_workspace(sandbox: &Sandbox) -> Run {
 /// `token create`; asserts that stdout is the secret alone, on one line, and returns it.
 fn create_token(sandbox: &Sandbox, workspace: &str, name: &str, scopes: &str) -> String {
     let run = sandbox
-        .run(&[
-            "token",
-            "create",
-            "--workspace",
-            workspace,
-            "--name",
-            name,
-            "--scopes",
-            scopes,
-        ])
+        .run(&["token", "create", "--workspace", workspace, "--name", name, "--scopes", scopes])
         .success();
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "stdout must be the secret alone: {:?}",
-        run.stdout
-    );
+    assert_eq!(lines.len(), 1, "stdout must be the secret alone: {:?}", run.stdout);
     let secret = lines[0];
-    assert_eq!(
-        run.stdout,
-        format!("{secret}\n"),
-        "nothing but the secret and a newline on stdout"
-    );
-    assert!(
-        secret.starts_with("tkd_") && secret.len() > 20,
-        "secret {secret:?}"
-    );
+    assert_eq!(run.stdout, format!("{secret}\n"), "nothing but the secret and a newline on stdout");
+    assert!(secret.starts_with("tkd_") && secret.len() > 20, "secret {secret:?}");
     assert!(!secret.contains(char::is_whitespace), "secret {secret:?}");
-    assert!(
-        run.stderr.contains(&format!("created token {name}")),
-        "stderr: {}",
-        run.stderr
-    );
-    assert!(
-        !run.stderr.contains(secret),
-        "the secret must appear on stdout only: {}",
-        run.stderr
-    );
+    assert!(run.stderr.contains(&format!("created token {name}")), "stderr: {}", run.stderr);
+    assert!(!run.stderr.contains(secret), "the secret must appear on stdout only: {}", run.stderr);
     secret.to_owned()
 }
 
@@ -494,45 +404,19 @@ fn create_token(sandbox: &Sandbox, workspace: &str, name: &str, scopes: &str) ->
 fn help_for_every_command_mentions_its_flags() {
     let sandbox = Sandbox::new(Backend::Sqlite);
     let cases: &[(&[&str], &[&str])] = &[
-        (
-            &[],
-            &[
-                "serve",
-                "migrate",
-                "seed-demo",
-                "workspace",
-                "user",
-                "token",
-                "--help",
-                "--version",
-            ],
-        ),
+        (&[], &["serve", "migrate", "seed-demo", "workspace", "user", "token", "--help", "--version"]),
         (&["serve"], &["--demo"]),
         (&["migrate"], &["Apply pending migrations"]),
         (&["seed-demo"], &["Acme Support"]),
         (&["workspace"], &["create"]),
         (
             &["workspace", "create"],
-            &[
-                "--name",
-                "--prefix",
-                "--admin-email",
-                "--admin-password",
-                "--admin-name",
-            ],
+            &["--name", "--prefix", "--admin-email", "--admin-password", "--admin-name"],
         ),
         (&["user"], &["create"]),
         (
             &["user", "create"],
-            &[
-                "--workspace",
-                "--email",
-                "--password",
-                "--role",
-                "admin",
-                "operator",
-                "--name",
-            ],
+            &["--workspace", "--email", "--password", "--role", "admin", "operator", "--name"],
         ),
         (&["token"], &["create"]),
         (
@@ -552,12 +436,7 @@ fn help_for_every_command_mentions_its_flags() {
         let mut args = command.to_vec();
         args.push("--help");
         let run = sandbox.run(&args).success();
-        assert!(
-            run.stdout.contains("Usage: ticketd"),
-            "`ticketd {}`: {}",
-            run.args,
-            run.stdout
-        );
+        assert!(run.stdout.contains("Usage: ticketd"), "`ticketd {}`: {}", run.args, run.stdout);
         for needle in *needles {
             assert!(
                 run.stdout.contains(needle),
@@ -589,23 +468,12 @@ fn cli_flow(backend: Backend) {
     assert_eq!(run.stdout, "");
     match backend {
         Backend::Sqlite => {
-            assert!(
-                sqlite.is_file(),
-                "migrate should create {}",
-                sqlite.display()
-            );
+            assert!(sqlite.is_file(), "migrate should create {}", sqlite.display());
             assert!(std::fs::metadata(&sqlite).unwrap().len() > 0);
-            assert!(
-                run.stderr.contains("sqlite://data/ticketd.sqlite"),
-                "{}",
-                run.stderr
-            );
+            assert!(run.stderr.contains("sqlite://data/ticketd.sqlite"), "{}", run.stderr);
         }
         Backend::Postgres => {
-            assert!(
-                !sandbox.path("data").exists(),
-                "PostgreSQL must not create data/"
-            );
+            assert!(!sandbox.path("data").exists(), "PostgreSQL must not create data/");
             // The password is redacted in the message.
             assert!(run.stderr.contains("postgres:***@"), "{}", run.stderr);
             assert!(!run.stderr.contains("postgres:postgres@"), "{}", run.stderr);
@@ -616,12 +484,7 @@ fn cli_flow(backend: Backend) {
 
     // workspace create
     let run = create_smoke_workspace(&sandbox).success();
-    assert!(
-        run.stderr
-            .contains("created workspace Smoke (SMK) with admin a@smk.test"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("created workspace Smoke (SMK) with admin a@smk.test"), "{}", run.stderr);
     assert_eq!(run.stdout, "");
     create_smoke_workspace(&sandbox).failure(&["SMK", "taken"]);
 
@@ -658,9 +521,7 @@ fn cli_flow(backend: Backend) {
     ]);
     run.failure(&["--name"]);
     // A missing required flag is a usage error naming it.
-    sandbox
-        .run(&["workspace", "create", "--name", "Other", "--prefix", "OTH"])
-        .failure(&["--admin-email"]);
+    sandbox.run(&["workspace", "create", "--name", "Other", "--prefix", "OTH"]).failure(&["--admin-email"]);
 
     // user create
     let user = |workspace: &str, email: &str, password: &str, role: &str| {
@@ -678,23 +539,13 @@ fn cli_flow(backend: Backend) {
         ])
     };
     let run = user("SMK", "op@smk.test", OPERATOR_PASSWORD, "operator").success();
-    assert!(
-        run.stderr.contains("added op@smk.test to SMK as operator"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("added op@smk.test to SMK as operator"), "{}", run.stderr);
     assert_eq!(run.stdout, "");
     // The prefix is case-insensitive.
     let run = user("smk", "admin2@smk.test", OPERATOR_PASSWORD, "admin").success();
-    assert!(
-        run.stderr.contains("added admin2@smk.test to SMK as admin"),
-        "{}",
-        run.stderr
-    );
-    user("SMK", "op@smk.test", OPERATOR_PASSWORD, "operator")
-        .failure(&["op@smk.test", "already a member"]);
-    user("NOPE", "op2@smk.test", OPERATOR_PASSWORD, "operator")
-        .failure(&["no workspace with prefix NOPE"]);
+    assert!(run.stderr.contains("added admin2@smk.test to SMK as admin"), "{}", run.stderr);
+    user("SMK", "op@smk.test", OPERATOR_PASSWORD, "operator").failure(&["op@smk.test", "already a member"]);
+    user("NOPE", "op2@smk.test", OPERATOR_PASSWORD, "operator").failure(&["no workspace with prefix NOPE"]);
     user("SMK", "op2@smk.test", OPERATOR_PASSWORD, "owner").failure(&["--role", "owner"]);
     user("SMK", "op2@", OPERATOR_PASSWORD, "operator").failure(&["--email"]);
     user("SMK", "op2@smk.test", "short", "operator").failure(&["--password", "at least 10"]);
@@ -704,31 +555,13 @@ fn cli_flow(backend: Backend) {
     let second = create_token(&sandbox, "smk", "admin tool", "admin");
     assert!(second.starts_with("tkd_"));
     let token = |workspace: &str, scopes: &str| {
-        sandbox.run(&[
-            "token",
-            "create",
-            "--workspace",
-            workspace,
-            "--name",
-            "bad",
-            "--scopes",
-            scopes,
-        ])
+        sandbox.run(&["token", "create", "--workspace", workspace, "--name", "bad", "--scopes", scopes])
     };
     token("SMK", "tickets:read,tickets:delete").failure(&["--scopes", "tickets:delete"]);
     token("SMK", ",").failure(&["--scopes"]);
     token("NOPE", "tickets:read").failure(&["no workspace with prefix NOPE"]);
     sandbox
-        .run(&[
-            "token",
-            "create",
-            "--workspace",
-            "SMK",
-            "--name",
-            " ",
-            "--scopes",
-            "admin",
-        ])
+        .run(&["token", "create", "--workspace", "SMK", "--name", " ", "--scopes", "admin"])
         .failure(&["--name"]);
 
     if backend == Backend::Sqlite {
@@ -774,21 +607,13 @@ async fn sqlite_serve_keeps_its_jwt_secret_and_stops_on_sigterm() {
     assert!(!secret_path.exists());
 
     let server = sandbox.start(&["serve"]).await;
-    let secret =
-        std::fs::read_to_string(&secret_path).expect("serve writes data/ticketd.jwt-secret");
+    let secret = std::fs::read_to_string(&secret_path).expect("serve writes data/ticketd.jwt-secret");
     assert!(secret.trim().len() >= 32, "secret {secret:?}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&secret_path)
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(
-            mode & 0o077,
-            0,
-            "the secret file must be private, mode {mode:o}"
-        );
+        let mode = std::fs::metadata(&secret_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the secret file must be private, mode {mode:o}");
     }
 
     let client = reqwest::Client::new();
@@ -811,47 +636,25 @@ async fn sqlite_serve_keeps_its_jwt_secret_and_stops_on_sigterm() {
     assert_eq!(me["token"]["name"], "chat");
     assert_eq!(me["user"], Value::Null);
     assert_eq!(me["workspace"]["ticket_prefix"], "SMK");
-    let scopes: BTreeSet<&str> = me["token"]["scopes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s.as_str().unwrap())
-        .collect();
-    assert_eq!(
-        scopes,
-        BTreeSet::from(["conversations:write", "tools:invoke", "tickets:read"])
-    );
+    let scopes: BTreeSet<&str> =
+        me["token"]["scopes"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert_eq!(scopes, BTreeSet::from(["conversations:write", "tools:invoke", "tickets:read"]));
     let (status, body) = get(&client, &server, "/api/v1/tickets", &token).await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "tickets:read lets the token list tickets: {body}"
-    );
+    assert_eq!(status, StatusCode::OK, "tickets:read lets the token list tickets: {body}");
     let (status, _) = get(&client, &server, "/api/v1/me", "tkd_not-a-real-token").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     // SIGTERM, with the client's keep-alive connection still open.
     let log = server.terminate();
-    assert!(
-        log.contains("ticketd is listening on http://127.0.0.1:"),
-        "{log}"
-    );
+    assert!(log.contains("ticketd is listening on http://127.0.0.1:"), "{log}");
     drop(client);
 
     // Second start: the same secret, so sessions issued before the restart still work.
     let server = sandbox.start(&["serve"]).await;
-    assert_eq!(
-        std::fs::read_to_string(&secret_path).unwrap(),
-        secret,
-        "the secret must be reused"
-    );
+    assert_eq!(std::fs::read_to_string(&secret_path).unwrap(), secret, "the secret must be reused");
     let client = reqwest::Client::new();
     let (status, me) = get(&client, &server, "/api/v1/me", &session).await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "a session from before the restart: {me}"
-    );
+    assert_eq!(status, StatusCode::OK, "a session from before the restart: {me}");
     assert_eq!(me["user"]["email"], "a@smk.test");
     let (status, _) = get(&client, &server, "/api/v1/me", &token).await;
     assert_eq!(status, StatusCode::OK);
@@ -879,46 +682,26 @@ async fn serve_demo(sandbox: &Sandbox) {
         BTreeSet::from(["open", "pending", "resolved", "closed"].map(String::from)),
         "the demo has tickets in every status"
     );
-    assert!(tickets.iter().all(|t| {
-        t["reference"]
-            .as_str()
-            .is_some_and(|r| r.starts_with("ACME-"))
-    }));
+    assert!(tickets.iter().all(|t| { t["reference"].as_str().is_some_and(|r| r.starts_with("ACME-")) }));
     // The operator sees them too.
     let operator_token = operator["access_token"].as_str().unwrap();
-    assert_eq!(
-        all_tickets(&client, &server, operator_token).await.len(),
-        tickets.len()
-    );
+    assert_eq!(all_tickets(&client, &server, operator_token).await.len(), tickets.len());
     drop(client);
     let log = server.terminate();
-    assert!(
-        log.contains("demo workspace: Acme Support (prefix ACME)"),
-        "{log}"
-    );
+    assert!(log.contains("demo workspace: Acme Support (prefix ACME)"), "{log}");
     assert!(log.contains("admin@acme.test / acme-admin-pass"), "{log}");
-    assert!(
-        log.contains("operator@acme.test / acme-operator-pass"),
-        "{log}"
-    );
+    assert!(log.contains("operator@acme.test / acme-operator-pass"), "{log}");
 
     // Again on the same database: no second seeding, no failure.
     let server = sandbox.start(&["serve", "--demo"]).await;
     let client = reqwest::Client::new();
     let admin = login(&client, &server, DEMO_ADMIN.0, DEMO_ADMIN.1).await;
     let again = all_tickets(&client, &server, admin["access_token"].as_str().unwrap()).await;
-    assert_eq!(
-        again.len(),
-        tickets.len(),
-        "serve --demo must not seed twice"
-    );
+    assert_eq!(again.len(), tickets.len(), "serve --demo must not seed twice");
     drop(client);
     let log = server.terminate();
     assert!(log.contains("already has a workspace"), "{log}");
-    assert!(
-        !log.contains("demo workspace: Acme Support (prefix ACME)"),
-        "{log}"
-    );
+    assert!(!log.contains("demo workspace: Acme Support (prefix ACME)"), "{log}");
 }
 
 #[tokio::test]
@@ -934,17 +717,11 @@ async fn postgres_serve_demo_seeds_once() {
     let sandbox = Sandbox::new(Backend::Postgres);
     // Without the required secret, `serve --demo` fails before seeding anything...
     let mut cmd = sandbox.command(&["serve", "--demo"]);
-    cmd.env_remove("TICKETD_JWT_SECRET")
-        .env("TICKETD_BIND", format!("127.0.0.1:{}", free_port()));
-    sandbox
-        .run_command(cmd, &["serve", "--demo"])
-        .failure(&["TICKETD_JWT_SECRET"]);
+    cmd.env_remove("TICKETD_JWT_SECRET").env("TICKETD_BIND", format!("127.0.0.1:{}", free_port()));
+    sandbox.run_command(cmd, &["serve", "--demo"]).failure(&["TICKETD_JWT_SECRET"]);
     // ... so that the first real start seeds (and prints the credentials).
     serve_demo(&sandbox).await;
-    assert!(
-        !sandbox.path("data").exists(),
-        "PostgreSQL must not create data/"
-    );
+    assert!(!sandbox.path("data").exists(), "PostgreSQL must not create data/");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -956,22 +733,9 @@ fn seed_demo_prints_the_credentials_on_stderr() {
     let sandbox = Sandbox::new(Backend::Sqlite);
     let run = sandbox.run(&["seed-demo"]).success();
     assert_eq!(run.stdout, "", "credentials go to stderr");
-    assert!(
-        run.stderr.contains("Acme Support (prefix ACME)"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("admin@acme.test / acme-admin-pass"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("operator@acme.test / acme-operator-pass"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("Acme Support (prefix ACME)"), "{}", run.stderr);
+    assert!(run.stderr.contains("admin@acme.test / acme-admin-pass"), "{}", run.stderr);
+    assert!(run.stderr.contains("operator@acme.test / acme-operator-pass"), "{}", run.stderr);
     assert!(sandbox.path("data/ticketd.sqlite").is_file());
     // A second run cannot create ACME again and says so, without a panic.
     sandbox.run(&["seed-demo"]).failure(&["ACME"]);
@@ -982,8 +746,7 @@ fn postgres_serve_requires_a_jwt_secret() {
     let sandbox = Sandbox::new(Backend::Postgres);
     let serve = |secret: Option<&str>| {
         let mut cmd = sandbox.command(&["serve"]);
-        cmd.env_remove("TICKETD_JWT_SECRET")
-            .env("TICKETD_BIND", format!("127.0.0.1:{}", free_port()));
+        cmd.env_remove("TICKETD_JWT_SECRET").env("TICKETD_BIND", format!("127.0.0.1:{}", free_port()));
         if let Some(secret) = secret {
             cmd.env("TICKETD_JWT_SECRET", secret);
         }
@@ -992,35 +755,413 @@ fn postgres_serve_requires_a_jwt_secret() {
     serve(None).failure(&["TICKETD_JWT_SECRET", "PostgreSQL"]);
     serve(Some("   ")).failure(&["TICKETD_JWT_SECRET"]);
     serve(Some("too-short")).failure(&["TICKETD_JWT_SECRET", "32"]);
-    assert!(
-        !sandbox.path("data").exists(),
-        "no secret file is written for PostgreSQL"
-    );
+    assert!(!sandbox.path("data").exists(), "no secret file is written for PostgreSQL");
     // The configuration error came before the database was touched: nothing migrated.
     let pg = sandbox.pg.as_ref().unwrap();
     let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            &pg.name,
-            "-tA",
-            "-c",
-        ])
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", &pg.name, "-tA", "-c"])
         .arg("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
         .env("PGPASSWORD", "postgres")
         .output()
         .expect("run psql");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "serve without a secret must not migrate");
+}
+
+// ---------------------------------------------------------------------------------------
+// 7. SIGTERM under load: every accepted request is kept, nothing half-written
+// ---------------------------------------------------------------------------------------
+
+/// Concurrent client loops, each with a client (so a connection pool) of its own.
+const LOAD_CLIENTS: usize = 8;
+/// How long the loops run before SIGTERM.
+const LOAD_BEFORE_SIGTERM: Duration = Duration::from_secs(1);
+/// Safety net: the loops give up this long after they started, whatever happens.
+const LOAD_DEADLINE: Duration = Duration::from_secs(12);
+/// Per-request timeout: a request still unanswered then is a hang, not a refusal.
+const LOAD_REQUEST_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// What one `POST /api/v1/tickets` of the load came to.
+#[derive(Debug)]
+enum Outcome {
+    /// An HTTP response, with the ticket's id for a 201.
+    Response { status: StatusCode, id: Option<String>, body: String },
+    /// No response: refused, reset or closed before a response (so never accepted).
+    Connection(String),
+    /// Anything else, e.g. a timeout or a response whose body could not be read.
+    Other(String),
+}
+
+#[derive(Debug)]
+struct Attempt {
+    subject: String,
+    sent: Instant,
+    done: Instant,
+    outcome: Outcome,
+}
+
+impl Attempt {
+    /// One line for failure messages, with times relative to `sigterm`.
+    fn describe(&self, sigterm: Instant) -> String {
+        let at = |t: Instant| match t.checked_duration_since(sigterm) {
+            Some(d) => format!("+{d:?}"),
+            None => format!("-{:?}", sigterm - t),
+        };
+        let outcome = match &self.outcome {
+            Outcome::Response { status, body, .. } => format!("{status} {body}"),
+            Outcome::Connection(e) => format!("connection error: {e}"),
+            Outcome::Other(e) => format!("failure: {e}"),
+        };
+        format!(
+            "{:?}: sent {} answered {} (relative to SIGTERM): {outcome}",
+            self.subject,
+            at(self.sent),
+            at(self.done)
+        )
+    }
+
+    fn created_id(&self) -> Option<&str> {
+        match &self.outcome {
+            Outcome::Response { status, id, .. } if *status == StatusCode::CREATED => id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// The error and its sources, on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+async fn post_ticket(
+    client: &reqwest::Client,
+    url: &str,
+    bearer: &str,
+    subject: &str,
+    body: &str,
+) -> Outcome {
+    let sent =
+        client.post(url).bearer_auth(bearer).json(&json!({ "subject": subject, "body": body })).send().await;
+    let resp = match sent {
+        Ok(resp) => resp,
+        Err(e) if e.is_timeout() => return Outcome::Other(format!("timeout: {}", error_chain(&e))),
+        Err(e) if e.is_connect() || e.is_request() => {
+            return Outcome::Connection(error_chain(&e));
+        }
+        Err(e) => return Outcome::Other(error_chain(&e)),
+    };
+    let status = resp.status();
+    match resp.text().await {
+        Ok(body) => {
+            let id =
+                serde_json::from_str::<Value>(&body).ok().and_then(|v| v["id"].as_str().map(str::to_owned));
+            if status == StatusCode::CREATED && id.is_none() {
+                return Outcome::Other(format!("201 without a ticket id: {body}"));
+            }
+            Outcome::Response { status, id, body }
+        }
+        Err(e) => Outcome::Other(format!("{status}, but the body could not be read: {}", error_chain(&e))),
+    }
+}
+
+/// Creates tickets `load {task}-{n}` until a request fails (or the safety deadline).
+async fn load_loop(
+    task: usize,
+    url: String,
+    bearer: String,
+    body: String,
+    deadline: Instant,
+) -> Vec<Attempt> {
+    let client = reqwest::Client::builder().timeout(LOAD_REQUEST_TIMEOUT).build().expect("build a client");
+    let mut attempts = Vec::new();
+    for n in 0.. {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let subject = format!("load {task}-{n}");
+        let sent = Instant::now();
+        let outcome = post_ticket(&client, &url, &bearer, &subject, &body).await;
+        let failed = !matches!(outcome, Outcome::Response { .. });
+        attempts.push(Attempt { subject, sent, done: Instant::now(), outcome });
+        if failed {
+            break;
+        }
+    }
+    attempts
+}
+
+/// Every ticket of the workspace (all statuses), walking `meta.next_cursor`.
+async fn walk_all_tickets(client: &reqwest::Client, server: &Server, bearer: &str) -> Vec<Value> {
+    let mut tickets = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..1000 {
+        let (status, body) = get(
+            client,
+            server,
+            &format!("/api/v1/tickets?status=open,pending,resolved,closed&per_page=100&cursor={cursor}"),
+            bearer,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        tickets.extend(body["data"].as_array().expect("data array").iter().cloned());
+        match body["meta"]["next_cursor"].as_str() {
+            Some(next) if !next.is_empty() => cursor = next.to_owned(),
+            _ => return tickets,
+        }
+    }
+    panic!("more than 1000 pages of tickets");
+}
+
+async fn sigterm_under_load(backend: Backend) {
+    let test_started = Instant::now();
+    let sandbox = Sandbox::new(backend);
+    create_smoke_workspace(&sandbox).success();
+    let mut server = sandbox.start(&["serve"]).await;
+    let client = reqwest::Client::new();
+    let admin = login(&client, &server, "a@smk.test", ADMIN_PASSWORD).await;
+    let bearer = admin["access_token"].as_str().unwrap().to_owned();
+    drop(client);
+
+    let url = server.url("/api/v1/tickets");
+    let body = "Load test body. ".repeat(16);
+    let load_started = Instant::now();
+    let deadline = load_started + LOAD_DEADLINE;
+    let loops: Vec<_> = (0..LOAD_CLIENTS)
+        .map(|task| tokio::spawn(load_loop(task, url.clone(), bearer.clone(), body.clone(), deadline)))
+        .collect();
+    tokio::time::sleep(LOAD_BEFORE_SIGTERM).await;
+
+    // SIGTERM while the loops keep going; wait for the exit without blocking them.
+    let pid = server.child.0.id().to_string();
+    let sigterm = Instant::now();
+    let kill = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+    assert!(kill.success(), "kill -TERM {pid} failed");
+    let status = loop {
+        if let Some(status) = server.child.0.try_wait().expect("try_wait") {
+            break status;
+        }
+        assert!(
+            sigterm.elapsed() < SHUTDOWN_TIMEOUT,
+            "ticketd did not exit within {SHUTDOWN_TIMEOUT:?} of SIGTERM under load:\n{}",
+            server.stderr()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let exit_after = sigterm.elapsed();
+    let log = server.stderr();
+    assert!(status.success(), "ticketd exited with {status} after SIGTERM under load:\n{log}");
+    let lower = log.to_lowercase();
+    assert!(!lower.contains("panicked") && !lower.contains("backtrace"), "{log}");
+
+    let mut attempts = Vec::new();
+    for handle in loops {
+        attempts.extend(handle.await.expect("a load loop panicked"));
+    }
+
+    let describe =
+        |attempts: &[&Attempt]| attempts.iter().map(|a| a.describe(sigterm)).collect::<Vec<_>>().join("\n");
+
+    // Every loop stopped because the server went away, and only after SIGTERM: a
+    // connection dropped under normal load would be a bug of its own.
+    let mut last_per_task = std::collections::BTreeMap::new();
+    for attempt in &attempts {
+        let task = attempt.subject.split(['-', ' ']).nth(1).unwrap().to_owned();
+        last_per_task.insert(task, attempt);
+    }
+    assert_eq!(last_per_task.len(), LOAD_CLIENTS);
+    for (task, last) in &last_per_task {
+        assert!(
+            matches!(last.outcome, Outcome::Connection(_)),
+            "loop {task} did not end with a connection error: {}",
+            last.describe(sigterm)
+        );
+    }
+    let others: Vec<&Attempt> = attempts.iter().filter(|a| matches!(a.outcome, Outcome::Other(_))).collect();
+    assert!(others.is_empty(), "requests neither answered nor refused:\n{}", describe(&others));
+    let early_errors: Vec<&Attempt> =
+        attempts.iter().filter(|a| matches!(a.outcome, Outcome::Connection(_)) && a.done < sigterm).collect();
+    assert!(early_errors.is_empty(), "connection errors before SIGTERM:\n{}", describe(&early_errors));
+    let server_errors: Vec<&Attempt> = attempts
+        .iter()
+        .filter(|a| matches!(&a.outcome, Outcome::Response { status, .. } if status.is_server_error()))
+        .collect();
+    assert!(server_errors.is_empty(), "5xx responses:\n{}", describe(&server_errors));
+    let unexpected: Vec<&Attempt> = attempts
+        .iter()
+        .filter(|a| matches!(&a.outcome, Outcome::Response { status, .. } if *status != StatusCode::CREATED))
+        .collect();
+    assert!(unexpected.is_empty(), "responses other than 201:\n{}", describe(&unexpected));
+
+    let created: std::collections::BTreeMap<&str, &str> =
+        attempts.iter().filter_map(|a| a.created_id().map(|id| (id, a.subject.as_str()))).collect();
+    let refused = attempts.iter().filter(|a| matches!(a.outcome, Outcome::Connection(_))).count();
+    let in_flight_at_sigterm =
+        attempts.iter().filter(|a| a.created_id().is_some() && a.sent < sigterm && a.done > sigterm).count();
+    let answered_after_sigterm =
+        attempts.iter().filter(|a| a.created_id().is_some() && a.done > sigterm).count();
+    let sent_after_sigterm_and_created =
+        attempts.iter().filter(|a| a.created_id().is_some() && a.sent > sigterm).count();
+    let last_answer = attempts
+        .iter()
+        .filter(|a| a.created_id().is_some())
+        .map(|a| a.done.saturating_duration_since(sigterm))
+        .max()
+        .unwrap_or_default();
+    let loops_done_after =
+        attempts.iter().map(|a| a.done.saturating_duration_since(sigterm)).max().unwrap_or_default();
+    let connection_errors: Vec<String> = attempts
+        .iter()
+        .filter(|a| matches!(a.outcome, Outcome::Connection(_)))
+        .map(|a| a.describe(sigterm).replace(&url, "URL"))
+        .collect();
+    eprintln!(
+        "{backend:?}: {} attempts, {} created (201), {refused} connection errors; \
+         {in_flight_at_sigterm} in flight at SIGTERM, {answered_after_sigterm} answered after it \
+         ({sent_after_sigterm_and_created} sent after it), last 201 {last_answer:?} after it; \
+         exit {exit_after:?} after SIGTERM, last loop stopped {loops_done_after:?} after it; \
+         connection errors:\n{}",
+        attempts.len(),
+        created.len(),
+        connection_errors.join("\n"),
     );
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "0",
-        "serve without a secret must not migrate"
+        created.len(),
+        attempts.iter().filter(|a| a.created_id().is_some()).count(),
+        "two 201 responses with the same ticket id"
     );
+    assert!(!created.is_empty(), "no ticket was created under load");
+    assert!(
+        answered_after_sigterm > 0,
+        "no request was answered after SIGTERM: the test did not exercise draining"
+    );
+
+    // Restart on the same database: exactly the accepted tickets are there.
+    let server = sandbox.start(&["serve"]).await;
+    let client = reqwest::Client::new();
+    let admin = login(&client, &server, "a@smk.test", ADMIN_PASSWORD).await;
+    let tickets = walk_all_tickets(&client, &server, admin["access_token"].as_str().unwrap()).await;
+    let stored: std::collections::BTreeMap<&str, &str> =
+        tickets.iter().map(|t| (t["id"].as_str().unwrap(), t["subject"].as_str().unwrap())).collect();
+    assert_eq!(stored.len(), tickets.len(), "a ticket listed twice");
+    let lost: Vec<_> = created.iter().filter(|(id, subject)| stored.get(*id) != Some(*subject)).collect();
+    assert!(lost.is_empty(), "201 answered but not stored: {lost:?}");
+    let unanswered: Vec<_> = stored
+        .iter()
+        .filter(|(id, _)| !created.contains_key(*id))
+        .map(|(id, subject)| match attempts.iter().find(|a| a.subject == *subject) {
+            Some(attempt) => format!("{id}: {}", attempt.describe(sigterm)),
+            None => format!("{id}: {subject:?}, never sent"),
+        })
+        .collect();
+    assert!(
+        unanswered.is_empty(),
+        "stored without a 201 (accepted, answer lost):\n{}",
+        unanswered.join("\n")
+    );
+    assert_eq!(stored.len(), created.len());
+    drop(client);
+    server.terminate();
+    eprintln!("{backend:?}: the whole test took {:?}", test_started.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_sigterm_under_load_loses_no_accepted_request() {
+    sigterm_under_load(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sigterm_under_load_loses_no_accepted_request() {
+    sigterm_under_load(Backend::Postgres).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// 8. JSON logs on stderr; x-request-id in the response and in the request's log lines
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn json_logs_carry_the_response_request_id() {
+    let sandbox = Sandbox::new(Backend::Sqlite);
+    create_smoke_workspace(&sandbox).success();
+    let mut cmd = sandbox.command(&["serve"]);
+    cmd.env("RUST_LOG", "info").env("TICKETD_LOG_FORMAT", "json");
+    let server = sandbox.start_command(cmd, &["serve"]).await;
+
+    let client = reqwest::Client::new();
+    let request_id = |resp: &reqwest::Response| {
+        let value = resp
+            .headers()
+            .get("x-request-id")
+            .unwrap_or_else(|| panic!("no x-request-id header: {:?}", resp.headers()));
+        let value = value.to_str().expect("an ASCII x-request-id").to_owned();
+        assert!(!value.trim().is_empty(), "empty x-request-id");
+        value
+    };
+    let resp = client
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({ "email": "a@smk.test", "password": ADMIN_PASSWORD }))
+        .send()
+        .await
+        .expect("login request");
+    assert_eq!(resp.status(), StatusCode::OK);
+    let login_id = request_id(&resp);
+    let session: Value = resp.json().await.unwrap();
+    let bearer = session["access_token"].as_str().unwrap();
+    let resp = client
+        .post(server.url("/api/v1/tickets"))
+        .bearer_auth(bearer)
+        .json(&json!({ "subject": "Logged", "body": "A request to find in the logs." }))
+        .send()
+        .await
+        .expect("create request");
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let create_id = request_id(&resp);
+    let resp = client.get(server.url("/api/v1/me")).send().await.expect("unauthenticated request");
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let denied_id = request_id(&resp);
+    let ids = BTreeSet::from([&login_id, &create_id, &denied_id]);
+    assert_eq!(ids.len(), 3, "request ids must differ: {ids:?}");
+    drop(client);
+    // After the exit, every line the server will ever write is in the file.
+    let log = server.terminate();
+
+    // The tracing output is JSON, one object per line (the startup banner is plain text).
+    let events: Vec<(&str, Value)> = log
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(|line| {
+            let value: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("a log line that is not JSON ({e}): {line}"));
+            assert!(value.is_object(), "{line}");
+            (line, value)
+        })
+        .collect();
+    assert!(
+        events.iter().any(|(_, e)| e["level"] == "INFO"
+            && e["fields"]["message"] == "ticketd listening"
+            && e["timestamp"].is_string()),
+        "no JSON `ticketd listening` event at INFO:\n{log}"
+    );
+    for line in log.lines().filter(|l| !l.starts_with('{')) {
+        assert!(
+            !line.contains(" INFO ") && !line.contains(" WARN ") && !line.contains(" ERROR "),
+            "a plain-text log line with TICKETD_LOG_FORMAT=json: {line}"
+        );
+    }
+    for (what, id) in [("login", &login_id), ("ticket creation", &create_id), ("401", &denied_id)] {
+        assert!(
+            log.contains(id.as_str()),
+            "the {what} request's x-request-id {id} is in no log line:\n{log}"
+        );
+        assert!(
+            events.iter().any(|(line, _)| line.contains(id.as_str())),
+            "the {what} request's x-request-id {id} is only in non-JSON lines:\n{log}"
+        );
+    }
 }

@@ -75,20 +75,8 @@ struct Endpoint {
     ok: u16,
 }
 
-fn endpoint(
-    method: Method,
-    path: impl Into<String>,
-    body: Option<Value>,
-    rule: Rule,
-    ok: u16,
-) -> Endpoint {
-    Endpoint {
-        method,
-        path: path.into(),
-        body,
-        rule,
-        ok,
-    }
+fn endpoint(method: Method, path: impl Into<String>, body: Option<Value>, rule: Rule, ok: u16) -> Endpoint {
+    Endpoint { method, path: path.into(), body, rule, ok }
 }
 
 db_test! {
@@ -190,18 +178,11 @@ db_test! {
 
 /// Two tickets in each workspace, so that ACME-n and OTHER-n both exist.
 async fn tickets_in_both(app: &TestApp) -> (Vec<Value>, Vec<Value>) {
-    let acme = vec![
-        app.ticket("Acme printer").await,
-        app.ticket("Acme invoice").await,
-    ];
+    let acme = vec![app.ticket("Acme printer").await, app.ticket("Acme invoice").await];
     let mut other = vec![];
     for subject in ["Other secret plan", "Other secret budget"] {
         other.push(
-            app.create_ticket(
-                &app.other_admin,
-                json!({"subject": subject, "body": "Only for OTHER"}),
-            )
-            .await,
+            app.create_ticket(&app.other_admin, json!({"subject": subject, "body": "Only for OTHER"})).await,
         );
     }
     assert_eq!(other[0]["reference"], "OTHER-1");

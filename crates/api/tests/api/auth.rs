@@ -95,34 +95,20 @@ use uuid::Uuid;
 /// Asserts a 401 problem carrying the `WWW-Authenticate: Bearer` challenge.
 pub(crate) fn assert_unauthorized(r: &Response) {
     r.assert_problem(401);
-    let challenge = r
-        .headers
-        .get("www-authenticate")
-        .and_then(|v| v.to_str().ok());
+    let challenge = r.headers.get("www-authenticate").and_then(|v| v.to_str().ok());
     assert_eq!(challenge, Some("Bearer"), "WWW-Authenticate of {}", r.text);
 }
 
 /// Seconds since the epoch.
 pub(crate) fn unix_now() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs(),
-    )
-    .unwrap()
+    i64::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs())
+        .unwrap()
 }
 
 /// Session claims for a user of a workspace, valid for `ttl` seconds from now (negative: expired).
 pub(crate) fn claims(user: Uuid, ws: Uuid, role: Role, ttl: i64) -> Claims {
     let now = unix_now();
-    Claims {
-        sub: user,
-        ws,
-        role,
-        iat: now.min(now + ttl) - 1,
-        exp: now + ttl,
-    }
+    Claims { sub: user, ws, role, iat: now.min(now + ttl) - 1, exp: now + ttl }
 }
 
 /// A JWT signed with `secret` and `alg`.
@@ -132,13 +118,8 @@ pub(crate) fn sign(claims: &Claims, secret: &[u8], alg: Algorithm) -> String {
 
 /// Sends `Authorization: <value>` verbatim.
 async fn with_authorization(app: &TestApp, path: &str, value: &str) -> Response {
-    let r = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .header("authorization", value)
-        .send()
-        .await
-        .unwrap();
+    let r =
+        app.client.get(format!("{}{path}", app.address)).header("authorization", value).send().await.unwrap();
     TestApp::read(r).await
 }
 
@@ -150,14 +131,8 @@ pub(crate) async fn remove_member(app: &TestApp, ws: Uuid, user: Uuid) {
         DbBackend::Postgres => "DELETE FROM memberships WHERE user_id = $1 AND workspace_id = $2",
         _ => "DELETE FROM memberships WHERE user_id = ? AND workspace_id = ?",
     };
-    let done = db
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [user.into(), ws.into()],
-        ))
-        .await
-        .unwrap();
+    let done =
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, [user.into(), ws.into()])).await.unwrap();
     assert_eq!(done.rows_affected(), 1, "the membership row was deleted");
 }
 

@@ -19,6 +19,7 @@ macro_rules! db_test {
             #[allow(unused_imports)]
             use super::*;
             $(#[$meta])*
+            #[allow(clippy::unwrap_used, clippy::expect_used)]
             async fn run($app: $crate::helpers::TestApp) $body
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,10 +63,7 @@ fn pg_admin_url() -> String {
 
 fn pg_url_for(name: &str) -> String {
     let admin = pg_admin_url();
-    let base = admin
-        .rsplit_once('/')
-        .map_or(admin.as_str(), |(b, _)| b)
-        .to_owned();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
     format!("{base}/{name}")
 }
 
@@ -73,31 +71,19 @@ impl TestDb {
     pub async fn new(db: Db) -> Self {
         match db {
             Db::Sqlite => {
-                let dir =
-                    std::env::temp_dir().join(format!("ticketd-test-{}", Uuid::new_v4().simple()));
+                let dir = std::env::temp_dir().join(format!("ticketd-test-{}", Uuid::new_v4().simple()));
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let url = format!("sqlite://{}/test.sqlite?mode=rwc", dir.display());
-                TestDb {
-                    url,
-                    pg_name: None,
-                    dir: Some(dir),
-                }
+                TestDb { url, pg_name: None, dir: Some(dir) }
             }
             Db::Postgres => {
                 let name = format!("t_{}", Uuid::new_v4().simple());
                 let admin = Database::connect(pg_admin_url())
                     .await
                     .expect("connect to PostgreSQL (TEST_DATABASE_URL)");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create database");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
                 admin.close().await.ok();
-                TestDb {
-                    url: pg_url_for(&name),
-                    pg_name: Some(name),
-                    dir: None,
-                }
+                TestDb { url: pg_url_for(&name), pg_name: Some(name), dir: None }
             }
         }
     }
@@ -111,16 +97,11 @@ impl Drop for TestDb {
         if let Some(name) = self.pg_name.take() {
             // Drop runs inside the test's runtime: do the async work on a thread of its own.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 rt.block_on(async {
                     if let Ok(admin) = Database::connect(pg_admin_url()).await {
                         let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                             .await;
                         let _ = admin.close().await;
                     }
@@ -142,10 +123,7 @@ pub struct Response {
 
 impl Response {
     pub fn content_type(&self) -> &str {
-        self.headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
+        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
     /// Asserts a problem+json answer with this status and returns its `errors` field names.
@@ -162,10 +140,7 @@ impl Response {
                 && self.body["type"].is_string()
                 && self.body["detail"].is_string()
         );
-        self.body["errors"]
-            .as_object()
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default()
+        self.body["errors"].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
     }
 }
 
@@ -188,9 +163,7 @@ pub struct TestApp {
 
 pub async fn spawn_app(db: Db) -> TestApp {
     let test_db = TestDb::new(db).await;
-    let store = Store::connect(&test_db.url, StoreOptions { max_connections: 8 })
-        .await
-        .expect("connect");
+    let store = Store::connect(&test_db.url, StoreOptions { max_connections: 8 }).await.expect("connect");
     store.migrate().await.expect("migrate");
 
     let pw = |p: &str| NewPassword::parse(p).expect("password");
@@ -227,19 +200,9 @@ pub async fn spawn_app(db: Db) -> TestApp {
 
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let state = api::AppState {
-        store: store.clone(),
-        jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600),
-    };
-    let server = api::serve(
-        listener,
-        state,
-        &api::ServerOptions {
-            workers: Some(1),
-            shutdown_timeout: 1,
-        },
-    )
-    .expect("serve");
+    let state = api::AppState { store: store.clone(), jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600) };
+    let server = api::serve(listener, state, &api::ServerOptions { workers: Some(1), shutdown_timeout: 1 })
+        .expect("serve");
     tokio::spawn(server);
 
     let mut app = TestApp {
@@ -271,9 +234,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Response {
-        let mut req = self
-            .client
-            .request(method, format!("{}{path}", self.address));
+        let mut req = self.client.request(method, format!("{}{path}", self.address));
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
@@ -305,12 +266,7 @@ impl TestApp {
         let headers = response.headers().clone();
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Response {
-            status,
-            body,
-            headers,
-            text,
-        }
+        Response { status, body, headers, text }
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
@@ -318,13 +274,11 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
-        self.request(Method::POST, path, Some(token), Some(&body))
-            .await
+        self.request(Method::POST, path, Some(token), Some(&body)).await
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.request(Method::PATCH, path, Some(token), Some(&body))
-            .await
+        self.request(Method::PATCH, path, Some(token), Some(&body)).await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Response {
@@ -341,28 +295,17 @@ impl TestApp {
             )
             .await;
         assert_eq!(r.status, 200, "login {email}: {}", r.text);
-        r.body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
+        r.body["access_token"].as_str().expect("access_token").to_owned()
     }
 
     /// A new API token of ACME with these scopes.
     pub async fn token(&self, scopes: &[Scope]) -> String {
-        self.store
-            .create_token(self.acme.id, "test token", scopes, None)
-            .await
-            .expect("token")
-            .1
+        self.store.create_token(self.acme.id, "test token", scopes, None).await.expect("token").1
     }
 
     /// A new API token of OTHER with these scopes.
     pub async fn other_token(&self, scopes: &[Scope]) -> String {
-        self.store
-            .create_token(self.other.id, "other token", scopes, None)
-            .await
-            .expect("token")
-            .1
+        self.store.create_token(self.other.id, "other token", scopes, None).await.expect("token").1
     }
 
     /// Creates a ticket through the API as `token` and returns its JSON.

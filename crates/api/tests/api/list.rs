@@ -11,7 +11,7 @@ use domain::ticket::{NewTicket, Priority, Source};
 use futures_util::StreamExt;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use store::tickets::NewTicketInput;
+use store::tickets::{Dedupe, NewTicketInput};
 use uuid::Uuid;
 
 use crate::db_test;
@@ -27,20 +27,9 @@ const SORTS: [&str; 4] = ["-created_at", "created_at", "-updated_at", "-priority
 
 /// Inserts a ticket of ACME straight through the store (fast setup).
 async fn insert(app: &TestApp, subject: &str, body: &str, priority: Priority) -> store::Ticket {
-    let input = NewTicketInput {
-        ticket: NewTicket::parse(subject, body, Some(priority)).expect("valid ticket"),
-        assignee: None,
-        agent_id: None,
-        conversation_id: None,
-        source: Source::Api,
-        metadata: serde_json::Map::new(),
-        actor: store::Actor::System,
-    };
-    app.store
-        .create_ticket(app.acme.id, input, None)
-        .await
-        .expect("create ticket")
-        .0
+    let ticket = NewTicket::parse(subject, body, Some(priority)).expect("valid ticket");
+    let input = NewTicketInput::new(ticket, Source::Api, store::Actor::System);
+    app.store.create_ticket(app.acme.id, input, Dedupe::None).await.expect("create ticket").0
 }
 
 /// `GET /tickets` asserting 200.
@@ -93,38 +82,22 @@ fn compare(sort: &str, a: &Value, b: &Value) -> Ordering {
         }
     };
     let ord = key(a).cmp(&key(b));
-    if sort.starts_with('-') {
-        ord.reverse()
-    } else {
-        ord
-    }
+    if sort.starts_with('-') { ord.reverse() } else { ord }
 }
 
 fn ids(tickets: &[Value]) -> Vec<String> {
-    tickets
-        .iter()
-        .map(|t| t["id"].as_str().expect("id").to_owned())
-        .collect()
+    tickets.iter().map(|t| t["id"].as_str().expect("id").to_owned()).collect()
 }
 
 /// Walks a whole list by cursor; returns every ticket seen, in order.
-async fn walk(
-    app: &TestApp,
-    token: &str,
-    sort: &str,
-    per_page: usize,
-    extra: &[(&str, &str)],
-) -> Vec<Value> {
+async fn walk(app: &TestApp, token: &str, sort: &str, per_page: usize, extra: &[(&str, &str)]) -> Vec<Value> {
     let per_page_text = per_page.to_string();
     let mut cursor = String::new();
     let mut seen = Vec::new();
     let mut total = None;
     for _ in 0..500 {
-        let mut query = vec![
-            ("sort", sort),
-            ("per_page", per_page_text.as_str()),
-            ("cursor", cursor.as_str()),
-        ];
+        let mut query =
+            vec![("sort", sort), ("per_page", per_page_text.as_str()), ("cursor", cursor.as_str())];
         query.extend_from_slice(extra);
         let body = list_ok(app, token, &query).await;
         let meta = &body["meta"];
@@ -139,20 +112,11 @@ async fn walk(
         seen.extend(data.iter().cloned());
         match &meta["next_cursor"] {
             Value::Null => {
-                assert_eq!(
-                    Some(json!(seen.len())),
-                    total,
-                    "{sort}: walked {} of {total:?}",
-                    seen.len()
-                );
+                assert_eq!(Some(json!(seen.len())), total, "{sort}: walked {} of {total:?}", seen.len());
                 return seen;
             }
             Value::String(next) => {
-                assert_eq!(
-                    data.len(),
-                    per_page,
-                    "{sort}: a page with a next cursor is full"
-                );
+                assert_eq!(data.len(), per_page, "{sort}: a page with a next cursor is full");
                 cursor = next.clone();
             }
             other => panic!("next_cursor {other}"),

@@ -35,23 +35,12 @@ fn every_operation_is_documented() {
     for (path, item) in paths {
         for (method, op) in item.as_object().expect("path item") {
             let at = format!("{method} {path}");
-            let id = op["operationId"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{at}: no operationId"));
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{at}: no operationId"));
             operation_ids.push(id.to_owned());
-            assert!(
-                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
-                "{at}: no summary"
-            );
-            assert!(
-                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
-                "{at}: no tag"
-            );
+            assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{at}: no summary");
+            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{at}: no tag");
             let responses = op["responses"].as_object().expect("responses");
-            assert!(
-                responses.keys().any(|code| code.starts_with('2')),
-                "{at}: no success response"
-            );
+            assert!(responses.keys().any(|code| code.starts_with('2')), "{at}: no success response");
             if op.get("security").is_some() {
                 for code in ["401", "403"] {
                     let needs_403 = !path.ends_with("/me");
@@ -74,11 +63,7 @@ fn every_operation_is_documented() {
     let mut unique = operation_ids.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!(
-        unique.len(),
-        operation_ids.len(),
-        "operation ids are unique"
-    );
+    assert_eq!(unique.len(), operation_ids.len(), "operation ids are unique");
     for expected in [
         "login",
         "get_me",
@@ -94,10 +79,7 @@ fn every_operation_is_documented() {
         "healthz",
         "readyz",
     ] {
-        assert!(
-            operation_ids.iter().any(|id| id == expected),
-            "{expected} is documented"
-        );
+        assert!(operation_ids.iter().any(|id| id == expected), "{expected} is documented");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }

@@ -35,10 +35,7 @@ pub(crate) const TICKET_FIELDS: [&str; 16] = [
 
 /// An RFC 3339 time of a JSON field.
 pub(crate) fn time(v: &Value) -> DateTime<Utc> {
-    v.as_str()
-        .unwrap_or_else(|| panic!("not a time: {v}"))
-        .parse()
-        .unwrap_or_else(|e| panic!("{v}: {e}"))
+    v.as_str().unwrap_or_else(|| panic!("not a time: {v}")).parse().unwrap_or_else(|e| panic!("{v}: {e}"))
 }
 
 pub(crate) fn uuid(v: &Value) -> Uuid {
@@ -58,11 +55,7 @@ pub(crate) async fn post_with_key(app: &TestApp, token: &str, key: &str, body: &
 
 /// `GET /tickets` with these query parameters.
 pub(crate) async fn list(app: &TestApp, token: &str, query: &[(&str, &str)]) -> Response {
-    let req = app
-        .client
-        .get(format!("{}/api/v1/tickets", app.address))
-        .bearer_auth(token)
-        .query(query);
+    let req = app.client.get(format!("{}/api/v1/tickets", app.address)).bearer_auth(token).query(query);
     TestApp::read(req.send().await.expect("request")).await
 }
 
@@ -76,25 +69,18 @@ async fn total(app: &TestApp, token: &str, query: &[(&str, &str)]) -> u64 {
 
 /// The activity log of a ticket (asserting 200).
 pub(crate) async fn events(app: &TestApp, token: &str, key: &str) -> Vec<Value> {
-    let r = app
-        .get(&format!("/api/v1/tickets/{key}/events"), token)
-        .await;
+    let r = app.get(&format!("/api/v1/tickets/{key}/events"), token).await;
     assert_eq!(r.status, 200, "events of {key}: {}", r.text);
     r.body["data"].as_array().expect("data").clone()
 }
 
 fn kinds(events: &[Value]) -> Vec<&str> {
-    events
-        .iter()
-        .map(|e| e["kind"].as_str().expect("kind"))
-        .collect()
+    events.iter().map(|e| e["kind"].as_str().expect("kind")).collect()
 }
 
 /// `PATCH /tickets/{key}` asserting 200; returns the ticket.
 async fn patch_ok(app: &TestApp, token: &str, key: &str, body: Value) -> Value {
-    let r = app
-        .patch(&format!("/api/v1/tickets/{key}"), token, body.clone())
-        .await;
+    let r = app.patch(&format!("/api/v1/tickets/{key}"), token, body.clone()).await;
     assert_eq!(r.status, 200, "PATCH {key} {body}: {}", r.text);
     r.body
 }

@@ -11,6 +11,8 @@ pub struct Model {
     pub visitor_email: Option<String>,
     pub started_at: DateTimeUtc,
     pub last_activity_at: DateTimeUtc,
+    /// A ticket links this conversation: it is never purged.
+    pub has_ticket: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

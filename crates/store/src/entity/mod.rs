@@ -1,12 +1,15 @@
 //! SeaORM entities, one per table, mirroring `migrations/`. Behaviour lives in the
 //! repository modules, not here.
 
+pub mod agent;
 pub mod api_token;
 pub mod conversation;
+pub mod cta_rule;
 pub mod idempotency_key;
 pub mod membership;
 pub mod message;
 pub mod ticket;
 pub mod ticket_event;
+pub mod tool_call;
 pub mod user;
 pub mod workspace;

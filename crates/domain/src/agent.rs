@@ -1,0 +1,154 @@
+//! Agents (the chat bots): verticals, capabilities and the presets that tie them together.
+//! Presets are data: a new vertical is one line in `Vertical::preset`.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use crate::validation::trimmed_text;
+
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    format!("unknown value `{s}`: expected one of {}", all.join(", "))
+                })
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// What an agent may do; tools require one.
+    Capability {
+        /// Open support tickets (the `open_ticket` tool).
+        Ticketing = "ticketing",
+        /// Capture visitors' contact details as leads.
+        LeadCapture = "lead_capture",
+        /// Answer from the help-center articles.
+        KnowledgeBase = "knowledge_base",
+        /// Look up orders and their shipping state.
+        OrderTracking = "order_tracking",
+        /// Search and recommend products.
+        ProductSearch = "product_search",
+        /// Book meetings or demos.
+        Scheduling = "scheduling",
+    }
+);
+
+named_enum!(
+    /// The kind of business an agent serves; it decides the agent's preset capabilities.
+    Vertical {
+        HelpCenter = "help_center",
+        Sales = "sales",
+        Ecommerce = "ecommerce",
+        RealEstate = "real_estate",
+        General = "general",
+    }
+);
+
+impl Vertical {
+    /// The capabilities every agent of this vertical has.
+    pub fn preset(self) -> &'static [Capability] {
+        use Capability::*;
+        match self {
+            Vertical::HelpCenter => &[Ticketing, KnowledgeBase],
+            Vertical::Sales => &[LeadCapture, Scheduling],
+            Vertical::Ecommerce => &[OrderTracking, ProductSearch, LeadCapture],
+            Vertical::RealEstate => &[LeadCapture, Scheduling],
+            Vertical::General => &[KnowledgeBase],
+        }
+    }
+}
+
+/// Per-agent additions to the vertical's preset: `{"capabilities": ["ticketing"]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VerticalOverrides {
+    /// Capabilities added to the vertical's preset.
+    #[serde(default)]
+    pub capabilities: Vec<Capability>,
+}
+
+impl VerticalOverrides {
+    /// Sorted, without duplicates.
+    pub fn normalised(mut self) -> Self {
+        self.capabilities.sort();
+        self.capabilities.dedup();
+        self
+    }
+}
+
+/// The capabilities an agent has: its vertical's preset ∪ its overrides.
+pub fn effective_capabilities(vertical: Vertical, overrides: &VerticalOverrides) -> Vec<Capability> {
+    let set: BTreeSet<Capability> =
+        vertical.preset().iter().chain(&overrides.capabilities).copied().collect();
+    set.into_iter().collect()
+}
+
+/// An agent's name: 1–100 characters.
+pub fn parse_agent_name(raw: &str) -> Result<String, String> {
+    trimmed_text(raw, "the name", 1, 100)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_center_ships_ticketing_and_others_do_not() {
+        assert!(Vertical::HelpCenter.preset().contains(&Capability::Ticketing));
+        for v in Vertical::ALL.iter().filter(|v| **v != Vertical::HelpCenter) {
+            assert!(!v.preset().contains(&Capability::Ticketing), "{v}");
+        }
+    }
+
+    #[test]
+    fn overrides_add_to_the_preset() {
+        let none = VerticalOverrides::default();
+        assert!(!effective_capabilities(Vertical::Sales, &none).contains(&Capability::Ticketing));
+        let with = VerticalOverrides { capabilities: vec![Capability::Ticketing, Capability::LeadCapture] };
+        let caps = effective_capabilities(Vertical::Sales, &with);
+        assert_eq!(caps, vec![Capability::Ticketing, Capability::LeadCapture, Capability::Scheduling]);
+    }
+
+    #[test]
+    fn overrides_parse_strictly() {
+        let ok: VerticalOverrides = serde_json::from_str(r#"{"capabilities": ["ticketing"]}"#).unwrap();
+        assert_eq!(ok.capabilities, vec![Capability::Ticketing]);
+        assert!(serde_json::from_str::<VerticalOverrides>(r#"{"capabilities": ["flying"]}"#).is_err());
+        assert!(serde_json::from_str::<VerticalOverrides>(r#"{"caps": []}"#).is_err());
+        assert_eq!(serde_json::from_str::<VerticalOverrides>("{}").unwrap(), VerticalOverrides::default());
+    }
+
+    #[test]
+    fn verticals_round_trip() {
+        for v in Vertical::ALL {
+            assert_eq!(v.as_str().parse::<Vertical>().unwrap(), *v);
+        }
+    }
+}
