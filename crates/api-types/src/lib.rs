@@ -13,6 +13,7 @@ pub use domain::agent::{Capability, Vertical, VerticalOverrides};
 pub use domain::auth::{Role, Scope};
 pub use domain::conversation::MessageRole;
 pub use domain::cta::CtaKind;
+pub use domain::notification::{ChannelKind, EventType};
 pub use domain::ticket::{EventKind, Priority, Source, Status};
 
 #[cfg(feature = "openapi")]
@@ -620,6 +621,113 @@ pub struct UpdateCtaRuleRequest {
 pub struct CtaClickRequest {
     /// The conversation whose visitor clicked.
     pub conversation_id: Uuid,
+}
+
+/// Where operators get new-lead and ticket notifications.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct NotificationChannel {
+    pub id: Uuid,
+    pub kind: ChannelKind,
+    #[cfg_attr(feature = "openapi", schema(example = "https://hooks.example.com/ticketd"))]
+    pub url: String,
+    /// The event types delivered to it.
+    pub events: Vec<EventType>,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new channel, with its signing secret: shown this once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreatedNotificationChannel {
+    #[serde(flatten)]
+    pub channel: NotificationChannel,
+    /// The HMAC-SHA256 key of the `Ticketd-Signature` header.
+    pub secret: String,
+}
+
+/// Body of `POST /notification-channels`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateNotificationChannelRequest {
+    pub kind: ChannelKind,
+    /// http(s); loopback and private addresses are refused unless the server allows them.
+    pub url: String,
+    /// Defaults to `lead.created`, `ticket.created` and `ticket.updated`.
+    #[serde(default)]
+    pub events: Option<Vec<EventType>>,
+    /// 16–200 characters; generated when absent.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Defaults to true.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+/// Body of `PATCH /notification-channels/{id}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateNotificationChannelRequest {
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<EventType>>,
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+}
+
+/// One event's delivery to one channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Delivery {
+    pub id: Uuid,
+    /// The event's id, also sent as `Ticketd-Event-Id`.
+    pub event_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(example = "ticket.created"))]
+    pub event_type: String,
+    /// `pending` (waiting or retrying), `delivered`, or `failed` (given up after 24 hours).
+    #[cfg_attr(feature = "openapi", schema(example = "delivered"))]
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    /// The receiver's last HTTP status, if it answered.
+    pub last_status_code: Option<i32>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Body of `POST /leads/events`: a new lead captured by the chat.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LeadEventRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub conversation_id: Option<Uuid>,
+    #[serde(default)]
+    pub agent_id: Option<Uuid>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "Wants a demo for 20 seats next week"))]
+    pub summary: Option<String>,
+}
+
+/// An event accepted for delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct EventAccepted {
+    pub event_id: Uuid,
 }
 
 #[cfg(test)]

@@ -232,9 +232,13 @@ pub async fn invoke_tool(
     path: web::Path<(String, String)>,
     body: Result<JsonBody<InvokeToolRequest>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    auth.require(Requirement::token_only(Scope::ToolsInvoke))?;
     let (agent_id, name) = path.into_inner();
-    invoke(&state, &auth, &agent_id, &name, body).await.map_err(|e| e.for_bot(ticket_failed_message()))
+    // The scope check too answers with a sentence for the bot.
+    let result = match auth.require(Requirement::token_only(Scope::ToolsInvoke)) {
+        Ok(()) => invoke(&state, &auth, &agent_id, &name, body).await,
+        Err(e) => Err(e),
+    };
+    result.map_err(|e| e.for_bot(ticket_failed_message()))
 }
 
 async fn invoke(

@@ -193,7 +193,7 @@ impl FromRequest for Auth {
             return Box::pin(async move { Ok(auth) });
         }
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let credential = bearer(req);
+        let credential = bearer(req).or_else(|| query_token(req));
         let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
@@ -252,6 +252,15 @@ async fn authenticate(state: &AppState, credential: &str) -> Result<Auth, ApiErr
         session: Some(session),
         token: None,
     })
+}
+
+/// `?access_token=` — only for the event stream, which `EventSource` opens without headers.
+fn query_token(req: &HttpRequest) -> Option<String> {
+    if req.path() != "/api/v1/events" {
+        return None;
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).ok()?;
+    pairs.into_iter().find(|(k, _)| k == "access_token").map(|(_, v)| v)
 }
 
 /// Raw query-string pairs (repeated keys kept); 400 for an undecodable query string.

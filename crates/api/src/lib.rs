@@ -10,9 +10,11 @@ pub mod conversations;
 pub mod convert;
 pub mod cta;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod health;
 pub mod jwt;
+pub mod notifications;
 pub mod openapi;
 pub mod tickets;
 pub mod tokens;
@@ -36,6 +38,8 @@ pub use jwt::JwtKeys;
 pub struct AppState {
     pub store: Store,
     pub jwt: JwtKeys,
+    /// Accept webhook URLs on loopback/private addresses (local testing only).
+    pub webhooks_allow_private: bool,
 }
 
 /// Server settings the binary decides.
@@ -137,7 +141,16 @@ where
             .service(cta::get_cta_rule)
             .service(cta::update_cta_rule)
             .service(cta::delete_cta_rule)
-            .service(cta::click_cta_rule),
+            .service(cta::click_cta_rule)
+            .service(notifications::list_notification_channels)
+            .service(notifications::create_notification_channel)
+            .service(notifications::get_notification_channel)
+            .service(notifications::update_notification_channel)
+            .service(notifications::delete_notification_channel)
+            .service(notifications::test_notification_channel)
+            .service(notifications::list_channel_deliveries)
+            .service(notifications::create_lead_event)
+            .service(events::stream_events),
     )
 }
 

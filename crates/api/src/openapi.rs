@@ -18,6 +18,7 @@ use utoipa::{Modify, OpenApi};
         (name = "conversations", description = "Chats recorded by the chat backend; the operators' Inbox and handoff"),
         (name = "agents", description = "Chat bots, their tools and tool invocations"),
         (name = "cta-rules", description = "Call-to-action buttons that open tickets"),
+        (name = "notifications", description = "Webhook and Slack channels, deliveries, lead events, and the live event stream"),
         (name = "users", description = "Workspace members"),
         (name = "api-tokens", description = "Integration tokens (admin)"),
         (name = "operations", description = "Health and readiness probes"),

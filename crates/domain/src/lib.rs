@@ -10,6 +10,7 @@ pub mod conversation;
 pub mod cta;
 pub mod ids;
 pub mod list;
+pub mod notification;
 pub mod ticket;
 pub mod time;
 pub mod tool;

@@ -12,7 +12,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::entity::{agent, conversation, message, ticket};
-use crate::{ConversationDetail, ConversationSummary, Message, Store, StoreError};
+use crate::{Backend, ConversationDetail, ConversationSummary, Message, Store, StoreError};
 
 fn summary(m: conversation::Model, agent_name: String) -> ConversationSummary {
     let conversation::Model {
@@ -112,11 +112,14 @@ impl Store {
         content: String,
     ) -> Result<Message, StoreError> {
         let tx = self.write_tx().await?;
-        let conv = conversation::Entity::find_by_id(id.0)
-            .filter(conversation::Column::WorkspaceId.eq(ws.0))
-            .one(&tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        // Locked (PostgreSQL; SQLite writes one at a time) so that a purge cannot delete the
+        // conversation between this check and the insert: it waits, then sees the new activity.
+        let mut select =
+            conversation::Entity::find_by_id(id.0).filter(conversation::Column::WorkspaceId.eq(ws.0));
+        if self.backend == Backend::Postgres {
+            select = select.lock_exclusive();
+        }
+        let conv = select.one(&tx).await?.ok_or(StoreError::NotFound)?;
         let now = domain::time::now().max(conv.last_activity_at + Duration::microseconds(1));
         if conv.last_activity_at < expiry_cutoff(now) {
             return Err(StoreError::Conflict(

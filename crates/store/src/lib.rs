@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod cta;
 mod entity;
 mod error;
+pub mod notifications;
 mod password;
 pub mod records;
 pub mod tickets;
@@ -38,6 +39,8 @@ pub enum Backend {
 pub struct Store {
     db: DatabaseConnection,
     backend: Backend,
+    /// Committed events, for live subscribers in this process.
+    live: tokio::sync::broadcast::Sender<notifications::OutboxEvent>,
 }
 
 /// Pool settings.
@@ -81,7 +84,8 @@ impl Store {
             });
         }
         let db = Database::connect(opts).await.map_err(StoreError::from_connect)?;
-        Ok(Self { db, backend })
+        let (live, _) = tokio::sync::broadcast::channel(1024);
+        Ok(Self { db, backend, live })
     }
 
     /// Applies pending migrations.

@@ -46,7 +46,8 @@ pub struct ApiToken {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serialises exactly as the API's ticket (event payloads use it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Ticket {
     pub id: TicketId,
     pub workspace_id: WorkspaceId,

@@ -303,8 +303,12 @@ impl Store {
         ticket_event::Entity::insert(event_model(ws, id, &created, input.actor, now))
             .exec_without_returning(&tx)
             .await?;
+        let ticket: Ticket = model.try_into()?;
+        let event =
+            self.emit(&tx, ws, "ticket.created", serde_json::json!({ "ticket": ticket }), None).await?;
         tx.commit().await?;
-        Ok((model.try_into()?, Created::New))
+        self.publish(vec![event]);
+        Ok((ticket, Created::New))
     }
 
     /// The open or pending ticket that CTA rule `rule_id` opened on this conversation.
@@ -452,11 +456,18 @@ impl Store {
         active.notes = Set(next.notes.clone());
         active.resolved_at = Set(next.resolved_at);
         active.updated_at = Set(now);
-        let updated = ticket::Entity::update(active).exec(&tx).await?;
+        let updated: Ticket = ticket::Entity::update(active).exec(&tx).await?.try_into()?;
         let events: Vec<_> = changes.iter().map(|c| event_model(ws, current.id, c, actor, now)).collect();
         ticket_event::Entity::insert_many(events).exec_without_returning(&tx).await?;
+        let change_list: Vec<_> = changes
+            .iter()
+            .map(|c| serde_json::json!({ "kind": c.kind.as_str(), "from": c.from, "to": c.to }))
+            .collect();
+        let data = serde_json::json!({ "ticket": updated, "changes": change_list });
+        let event = self.emit(&tx, ws, "ticket.updated", data, None).await?;
         tx.commit().await?;
-        updated.try_into()
+        self.publish(vec![event]);
+        Ok(updated)
     }
 
     /// The activity log of a ticket, oldest first, with the actors' names.

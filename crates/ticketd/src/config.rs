@@ -19,6 +19,8 @@ pub struct Config {
     pub log_json: bool,
     /// How often `serve` purges expired conversations.
     pub purge_interval: std::time::Duration,
+    /// `TICKETD_WEBHOOK_ALLOW_PRIVATE`: accept webhook URLs on loopback/private addresses.
+    pub webhooks_allow_private: bool,
 }
 
 impl Config {
@@ -43,7 +45,15 @@ impl Config {
             ),
             None => std::time::Duration::from_secs(600),
         };
+        let webhooks_allow_private =
+            match var("TICKETD_WEBHOOK_ALLOW_PRIVATE").as_deref().map(str::to_ascii_lowercase) {
+                None => false,
+                Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
+                Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
+                Some(v) => bail!("TICKETD_WEBHOOK_ALLOW_PRIVATE must be true or false, not `{v}`"),
+            };
         Ok(Self {
+            webhooks_allow_private,
             purge_interval,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind: var("TICKETD_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
@@ -162,6 +172,7 @@ mod tests {
             session_ttl_seconds: 60,
             log_json: false,
             purge_interval: std::time::Duration::from_secs(600),
+            webhooks_allow_private: false,
         }
     }
 

@@ -284,9 +284,16 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let listener =
         TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
     let address = listener.local_addr()?;
-    let state =
-        api::AppState { store, jwt: api::JwtKeys::new(secret.as_bytes(), config.session_ttl_seconds) };
+    let state = api::AppState {
+        store,
+        jwt: api::JwtKeys::new(secret.as_bytes(), config.session_ttl_seconds),
+        webhooks_allow_private: config.webhooks_allow_private,
+    };
     let purger = spawn_purger(state.store.clone(), config.purge_interval);
+    let delivery =
+        notify::DeliveryConfig { allow_private: config.webhooks_allow_private, ..Default::default() };
+    let deliverer = notify::spawn_worker(state.store.clone(), delivery);
+    let listener_task = state.store.start_listener();
     let server = api::serve(listener, state, &api::ServerOptions::default())?;
     tracing::info!(%address, database = %config.redacted_database_url(), "ticketd listening");
     eprintln!("ticketd is listening on http://{address}");
@@ -302,6 +309,10 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let result = server.await.context("the server failed");
     purger.abort();
+    deliverer.abort();
+    if let Some(task) = listener_task {
+        task.abort();
+    }
     result?;
     tracing::info!("ticketd stopped");
     Ok(())

@@ -404,7 +404,20 @@ fn create_token(sandbox: &Sandbox, workspace: &str, name: &str, scopes: &str) ->
 fn help_for_every_command_mentions_its_flags() {
     let sandbox = Sandbox::new(Backend::Sqlite);
     let cases: &[(&[&str], &[&str])] = &[
-        (&[], &["serve", "migrate", "seed-demo", "workspace", "user", "token", "--help", "--version"]),
+        (
+            &[],
+            &[
+                "serve",
+                "migrate",
+                "seed-demo",
+                "workspace",
+                "user",
+                "token",
+                "purge-expired",
+                "--help",
+                "--version",
+            ],
+        ),
         (&["serve"], &["--demo"]),
         (&["migrate"], &["Apply pending migrations"]),
         (&["seed-demo"], &["Acme Support"]),
@@ -418,6 +431,7 @@ fn help_for_every_command_mentions_its_flags() {
             &["user", "create"],
             &["--workspace", "--email", "--password", "--role", "admin", "operator", "--name"],
         ),
+        (&["purge-expired"], &["--as-of", "RFC 3339", "expired"]),
         (&["token"], &["create"]),
         (
             &["token", "create"],
@@ -662,8 +676,219 @@ async fn sqlite_serve_keeps_its_jwt_secret_and_stops_on_sigterm() {
 }
 
 // ---------------------------------------------------------------------------------------
-// 4. serve --demo, on SQLite and PostgreSQL
+// 4. serve --demo, on SQLite and PostgreSQL: users, tickets, agents, chats, expiry
 // ---------------------------------------------------------------------------------------
+
+/// The demo's chats as the API showed them before a purge.
+#[derive(Debug)]
+struct DemoChats {
+    help_center: String,
+    sales: String,
+    /// Tickets opened from a chat: (reference, conversation id, messages in its transcript).
+    linked: Vec<(String, String, usize)>,
+    /// Live conversations that no ticket links.
+    unlinked: Vec<String>,
+}
+
+fn str_of<'a>(value: &'a Value, field: &str) -> &'a str {
+    value[field].as_str().unwrap_or_else(|| panic!("no string `{field}` in {value}"))
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    list["data"].as_array().expect("data array").iter().map(|t| str_of(t, "name")).collect()
+}
+
+/// The chat part of the demo (SPEC section 7, issue 4 item 8), through the API: two agents
+/// that may open tickets (one by its preset, one by its override), the `open_ticket` tool,
+/// the "Talk to a human" button, one ticket per creation path with its transcript, and live
+/// conversations in the Inbox. `chat` is a chat backend token (`CHAT_SCOPES`), if there is one.
+async fn check_demo_chats(
+    client: &reqwest::Client,
+    server: &Server,
+    admin: &Value,
+    operator: &Value,
+    chat: Option<&str>,
+) -> DemoChats {
+    let admin_bearer = str_of(admin, "access_token");
+    let operator_bearer = str_of(operator, "access_token");
+    let chat_bearer = chat.unwrap_or(admin_bearer);
+
+    // Agents: help_center ships `ticketing`; the sales bot has it through its override.
+    let (status, agents) = get(client, server, "/api/v1/agents", admin_bearer).await;
+    assert_eq!(status, StatusCode::OK, "{agents}");
+    let agents = agents["data"].as_array().expect("data array").clone();
+    assert_eq!(agents.len(), 2, "{agents:?}");
+    let find = |vertical: &str| {
+        agents.iter().find(|a| a["vertical"] == vertical).unwrap_or_else(|| panic!("no {vertical} agent"))
+    };
+    let (help, sales) = (find("help_center"), find("sales"));
+    assert_eq!(help["name"], "Helpdesk Bot");
+    assert_eq!(sales["name"], "Sales Bot");
+    for agent in [help, sales] {
+        let capabilities = agent["capabilities"].as_array().expect("capabilities");
+        assert!(capabilities.contains(&json!("ticketing")), "{agent}");
+    }
+    assert_eq!(sales["vertical_overrides"]["capabilities"], json!(["ticketing"]), "{sales}");
+    let (help_id, sales_id) = (str_of(help, "id"), str_of(sales, "id"));
+
+    // The tool list a chat backend hands to its LLM: open_ticket, for both bots.
+    for id in [sales_id, help_id] {
+        let (status, tools) = get(client, server, &format!("/api/v1/agents/{id}/tools"), chat_bearer).await;
+        assert_eq!(status, StatusCode::OK, "{tools}");
+        assert_eq!(names(&tools), ["open_ticket"], "{tools}");
+        let tool = &tools["data"][0];
+        assert!(str_of(tool, "description").len() > 50, "{tool}");
+        assert_eq!(tool["input_schema"]["required"], json!(["subject", "body"]), "{tool}");
+        assert_eq!(tool["input_schema"]["properties"]["subject"]["maxLength"], 120, "{tool}");
+    }
+
+    // The "Talk to a human" button of the help center bot.
+    let (status, rules) = get(client, server, "/api/v1/cta-rules", admin_bearer).await;
+    assert_eq!(status, StatusCode::OK, "{rules}");
+    assert_eq!(rules["data"].as_array().expect("data array").len(), 1, "{rules}");
+    let rule = &rules["data"][0];
+    assert_eq!(rule["kind"], "open_ticket", "{rule}");
+    assert_eq!(rule["label"], "Talk to a human", "{rule}");
+    assert_eq!(rule["agent_id"], help_id, "{rule}");
+    assert_eq!(rule["priority"], "high", "{rule}");
+    assert_eq!(rule["enabled"], true, "{rule}");
+    assert!(rule["subject_template"].as_str().is_some_and(|t| t.contains('{')), "{rule}");
+    let rule_id = str_of(rule, "id");
+    let buttons = |agent: &str| format!("/api/v1/agents/{agent}/cta-rules");
+    let (status, shown) = get(client, server, &buttons(help_id), chat_bearer).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown["data"][0]["id"], rule_id, "{shown}");
+    let (status, shown) = get(client, server, &buttons(sales_id), chat_bearer).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown["data"], json!([]), "the button is the help center bot's only: {shown}");
+
+    // One ticket per creation path, each with its conversation and the path's metadata.
+    let tickets = all_tickets(client, server, admin_bearer).await;
+    let operator_id = str_of(&operator["user"], "id");
+    let expected = [
+        ("open_ticket_tool", "tool_call_id", None, "tool"),
+        ("cta", "rule_id", Some(rule_id), "system"),
+        ("human_escalation", "operator_id", Some(operator_id), "system"),
+    ];
+    let mut linked = Vec::new();
+    for (source, key, value, role) in expected {
+        let of_source: Vec<&Value> = tickets.iter().filter(|t| t["metadata"]["source"] == source).collect();
+        assert_eq!(of_source.len(), 1, "one demo ticket with source {source}: {of_source:?}");
+        let ticket = of_source[0];
+        let metadata = &ticket["metadata"];
+        assert!(metadata[key].as_str().is_some_and(|v| !v.is_empty()), "{source}: {metadata}");
+        if let Some(value) = value {
+            assert_eq!(metadata[key], value, "{source}: {metadata}");
+        }
+        assert!(ticket["agent_id"] == help_id || ticket["agent_id"] == sales_id, "{ticket}");
+        let reference = str_of(ticket, "reference");
+        let conversation_id = str_of(ticket, "conversation_id");
+        // The chat backend's token reads the ticket with its transcript (tickets:read).
+        let (status, detail) =
+            get(client, server, &format!("/api/v1/tickets/{reference}"), chat_bearer).await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        let thread = &detail["conversation"];
+        assert_eq!(thread["id"], conversation_id, "{detail}");
+        let messages = thread["messages"].as_array().expect("a thread");
+        let roles: BTreeSet<&str> = messages.iter().map(|m| str_of(m, "role")).collect();
+        assert!(roles.is_superset(&BTreeSet::from(["visitor", "assistant", role])), "{source}: {roles:?}");
+        // The path's own entry in the transcript names the ticket.
+        let entry = messages.iter().find(|m| m["role"] == role).unwrap();
+        assert!(str_of(entry, "content").contains(&format!("#{reference}")), "{source}: {entry}");
+        if source == "open_ticket_tool" {
+            let call: Value = serde_json::from_str(str_of(entry, "content")).expect("a JSON tool message");
+            assert_eq!(call["tool"], "open_ticket", "{call}");
+            assert_eq!(call["tool_call_id"], metadata["tool_call_id"], "{call}");
+            assert_eq!(call["result"]["reference"], reference, "{call}");
+            // ... and the bot then said the tool's confirmation.
+            let last = messages.last().unwrap();
+            assert_eq!(last["role"], "assistant", "{last}");
+            assert!(
+                str_of(last, "content").starts_with(&format!("I've opened ticket #{reference}")),
+                "{last}"
+            );
+        }
+        linked.push((reference.to_owned(), conversation_id.to_owned(), messages.len()));
+    }
+
+    // The Inbox: the live chats, and the linked ones (not expired yet either).
+    let (status, inbox) = get(client, server, "/api/v1/conversations", operator_bearer).await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    let rows = inbox["data"].as_array().expect("data array");
+    assert_eq!(inbox["meta"]["total"], rows.len(), "{inbox}");
+    let unlinked: Vec<String> =
+        rows.iter().filter(|c| c["has_ticket"] == false).map(|c| str_of(c, "id").to_owned()).collect();
+    let linked_ids: BTreeSet<&str> =
+        rows.iter().filter(|c| c["has_ticket"] == true).map(|c| str_of(c, "id")).collect();
+    assert!(!unlinked.is_empty(), "no live, unlinked conversation in the Inbox: {inbox}");
+    assert_eq!(linked_ids, linked.iter().map(|(_, c, _)| c.as_str()).collect(), "{inbox}");
+    for id in &unlinked {
+        let (status, conversation) =
+            get(client, server, &format!("/api/v1/conversations/{id}"), operator_bearer).await;
+        assert_eq!(status, StatusCode::OK, "{conversation}");
+        assert!(conversation["messages"].as_array().is_some_and(|m| m.len() >= 2), "{conversation}");
+        assert_eq!(conversation["tickets"], json!([]), "{conversation}");
+    }
+    DemoChats { help_center: help_id.to_owned(), sales: sales_id.to_owned(), linked, unlinked }
+}
+
+/// The summary `seed-demo` and `serve --demo` print names what the API shows.
+fn check_demo_summary(log: &str, demo: &DemoChats) {
+    assert!(log.contains("demo workspace: Acme Support (prefix ACME), 11 tickets"), "{log}");
+    assert!(log.contains("admin@acme.test / acme-admin-pass"), "{log}");
+    assert!(log.contains("operator@acme.test / acme-operator-pass"), "{log}");
+    assert!(log.contains(&format!("agent Helpdesk Bot (help_center): {}", demo.help_center)), "{log}");
+    assert!(log.contains(&format!("agent Sales Bot (sales): {}", demo.sales)), "{log}");
+    assert!(log.contains("CTA rule \"Talk to a human\""), "{log}");
+    for id in &demo.unlinked {
+        assert!(log.contains(id.as_str()), "live conversation {id} is not in the summary: {log}");
+    }
+    for (reference, conversation, _) in &demo.linked {
+        assert!(log.contains(&format!("ticket {reference} (")), "{log}");
+        assert!(log.contains(conversation.as_str()), "{log}");
+    }
+    for source in ["(open_ticket_tool)", "(cta)", "(human_escalation)"] {
+        assert!(log.contains(source), "{log}");
+    }
+    assert!(log.contains("ticketd token create --workspace ACME --name chat --scopes"), "{log}");
+}
+
+/// `ticketd purge-expired --as-of <now + 25 h>`: purges exactly the unlinked chats.
+fn purge_a_day_later(sandbox: &Sandbox, demo: &DemoChats) {
+    let later = chrono::Utc::now() + chrono::Duration::hours(25);
+    let as_of = later.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let run = sandbox.run(&["purge-expired", "--as-of", &as_of]).success();
+    assert_eq!(run.stdout, "", "the report goes to stderr");
+    assert!(
+        run.stderr.contains(&format!("purged {} expired conversation(s)", demo.unlinked.len())),
+        "{}",
+        run.stderr
+    );
+}
+
+/// After the purge: the unlinked chats are gone; the linked ones keep their transcripts.
+async fn check_purged(client: &reqwest::Client, server: &Server, operator: &Value, demo: &DemoChats) {
+    let bearer = str_of(operator, "access_token");
+    for id in &demo.unlinked {
+        let (status, body) = get(client, server, &format!("/api/v1/conversations/{id}"), bearer).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "purged conversation {id}: {body}");
+    }
+    let (status, inbox) = get(client, server, "/api/v1/conversations", bearer).await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    let ids: BTreeSet<&str> = inbox["data"].as_array().unwrap().iter().map(|c| str_of(c, "id")).collect();
+    assert!(demo.unlinked.iter().all(|id| !ids.contains(id.as_str())), "{inbox}");
+    for (reference, conversation, count) in &demo.linked {
+        let (status, body) =
+            get(client, server, &format!("/api/v1/conversations/{conversation}"), bearer).await;
+        assert_eq!(status, StatusCode::OK, "linked conversation {conversation} of {reference}: {body}");
+        assert_eq!(body["messages"].as_array().map(Vec::len), Some(*count), "{body}");
+        assert_eq!(body["tickets"][0]["reference"], reference.as_str(), "{body}");
+        let (status, ticket) = get(client, server, &format!("/api/v1/tickets/{reference}"), bearer).await;
+        assert_eq!(status, StatusCode::OK, "{ticket}");
+        assert_eq!(ticket["conversation"]["id"], conversation.as_str(), "{ticket}");
+        assert_eq!(ticket["conversation"]["messages"].as_array().map(Vec::len), Some(*count), "{ticket}");
+    }
+}
 
 async fn serve_demo(sandbox: &Sandbox) {
     let server = sandbox.start(&["serve", "--demo"]).await;
@@ -686,11 +911,13 @@ async fn serve_demo(sandbox: &Sandbox) {
     // The operator sees them too.
     let operator_token = operator["access_token"].as_str().unwrap();
     assert_eq!(all_tickets(&client, &server, operator_token).await.len(), tickets.len());
+    let demo = check_demo_chats(&client, &server, &admin, &operator, None).await;
     drop(client);
     let log = server.terminate();
-    assert!(log.contains("demo workspace: Acme Support (prefix ACME)"), "{log}");
-    assert!(log.contains("admin@acme.test / acme-admin-pass"), "{log}");
-    assert!(log.contains("operator@acme.test / acme-operator-pass"), "{log}");
+    check_demo_summary(&log, &demo);
+
+    // A day later, the live chats are purged; the tickets' transcripts are kept.
+    purge_a_day_later(sandbox, &demo);
 
     // Again on the same database: no second seeding, no failure.
     let server = sandbox.start(&["serve", "--demo"]).await;
@@ -698,6 +925,8 @@ async fn serve_demo(sandbox: &Sandbox) {
     let admin = login(&client, &server, DEMO_ADMIN.0, DEMO_ADMIN.1).await;
     let again = all_tickets(&client, &server, admin["access_token"].as_str().unwrap()).await;
     assert_eq!(again.len(), tickets.len(), "serve --demo must not seed twice");
+    let operator = login(&client, &server, DEMO_OPERATOR.0, DEMO_OPERATOR.1).await;
+    check_purged(&client, &server, &operator, &demo).await;
     drop(client);
     let log = server.terminate();
     assert!(log.contains("already has a workspace"), "{log}");
@@ -725,20 +954,54 @@ async fn postgres_serve_demo_seeds_once() {
 }
 
 // ---------------------------------------------------------------------------------------
-// 5. seed-demo; serve on PostgreSQL without TICKETD_JWT_SECRET
+// 5. seed-demo and purge-expired; serve on PostgreSQL without TICKETD_JWT_SECRET
 // ---------------------------------------------------------------------------------------
 
-#[test]
-fn seed_demo_prints_the_credentials_on_stderr() {
-    let sandbox = Sandbox::new(Backend::Sqlite);
-    let run = sandbox.run(&["seed-demo"]).success();
-    assert_eq!(run.stdout, "", "credentials go to stderr");
-    assert!(run.stderr.contains("Acme Support (prefix ACME)"), "{}", run.stderr);
-    assert!(run.stderr.contains("admin@acme.test / acme-admin-pass"), "{}", run.stderr);
-    assert!(run.stderr.contains("operator@acme.test / acme-operator-pass"), "{}", run.stderr);
-    assert!(sandbox.path("data/ticketd.sqlite").is_file());
+/// `seed-demo`, then a chat backend token, `serve`, and `purge-expired` while it runs.
+async fn seed_demo_then_purge(backend: Backend) {
+    let sandbox = Sandbox::new(backend);
+    let seeded = sandbox.run(&["seed-demo"]).success();
+    assert_eq!(seeded.stdout, "", "credentials go to stderr");
+    if backend == Backend::Sqlite {
+        assert!(sandbox.path("data/ticketd.sqlite").is_file());
+    }
     // A second run cannot create ACME again and says so, without a panic.
     sandbox.run(&["seed-demo"]).failure(&["ACME"]);
+    let chat = create_token(&sandbox, "ACME", "chat", CHAT_SCOPES);
+
+    // A bad --as-of is a usage error naming the flag; a pass now purges nothing (fresh chats).
+    sandbox.run(&["purge-expired", "--as-of", "garbage"]).failure(&["--as-of", "RFC 3339"]);
+    sandbox.run(&["purge-expired", "--as-of", "2026-13-01T00:00:00Z"]).failure(&["--as-of"]);
+    let run = sandbox.run(&["purge-expired"]).success();
+    assert!(run.stderr.contains("purged 0 expired conversation(s) as of "), "{}", run.stderr);
+
+    let server = sandbox.start(&["serve"]).await;
+    let client = reqwest::Client::new();
+    let admin = login(&client, &server, DEMO_ADMIN.0, DEMO_ADMIN.1).await;
+    let operator = login(&client, &server, DEMO_OPERATOR.0, DEMO_OPERATOR.1).await;
+    let demo = check_demo_chats(&client, &server, &admin, &operator, Some(&chat)).await;
+    check_demo_summary(&seeded.stderr, &demo);
+
+    // The purge runs beside the server, as a cron job would.
+    purge_a_day_later(&sandbox, &demo);
+    check_purged(&client, &server, &operator, &demo).await;
+    // A second pass finds nothing more: linked transcripts are kept however late it is.
+    let much_later = (chrono::Utc::now() + chrono::Duration::days(400)).to_rfc3339();
+    let run = sandbox.run(&["purge-expired", "--as-of", &much_later]).success();
+    assert!(run.stderr.contains("purged 0 expired conversation(s)"), "{}", run.stderr);
+    check_purged(&client, &server, &operator, &demo).await;
+    drop(client);
+    server.terminate();
+}
+
+#[tokio::test]
+async fn sqlite_seed_demo_then_purge_expired() {
+    seed_demo_then_purge(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_seed_demo_then_purge_expired() {
+    seed_demo_then_purge(Backend::Postgres).await;
 }
 
 #[test]

@@ -200,7 +200,20 @@ pub async fn spawn_app(db: Db) -> TestApp {
 
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let state = api::AppState { store: store.clone(), jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600) };
+    let state = api::AppState {
+        store: store.clone(),
+        jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600),
+        webhooks_allow_private: true,
+    };
+    // The background work of `ticketd serve`: webhook delivery and, on PostgreSQL, the
+    // LISTEN/NOTIFY relay of live events.
+    let delivery = notify::DeliveryConfig {
+        allow_private: true,
+        idle: std::time::Duration::from_millis(100),
+        ..Default::default()
+    };
+    notify::spawn_worker(store.clone(), delivery);
+    store.start_listener();
     let server = api::serve(listener, state, &api::ServerOptions { workers: Some(1), shutdown_timeout: 1 })
         .expect("serve");
     tokio::spawn(server);

@@ -4,7 +4,10 @@
 mod helpers;
 
 mod access;
+mod agents;
 mod auth;
+mod conversations;
+mod cta;
 mod list;
 mod openapi;
 mod tickets;

@@ -1,0 +1,122 @@
+//! Live events for the admin app: Server-Sent Events of `ticket.created` and
+//! `ticket.updated` in the caller's workspace, with keep-alives and `Last-Event-ID` resume.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use api_types::Problem;
+use domain::auth::{Requirement, Scope};
+use store::notifications::OutboxEvent;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Auth;
+
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+const RESUME_MAX: u64 = 500;
+const LIVE_TYPES: [&str; 2] = ["ticket.created", "ticket.updated"];
+
+fn frame(event: &OutboxEvent) -> web::Bytes {
+    let body = serde_json::json!({
+        "id": event.id, "type": event.event_type, "created_at": event.created_at,
+        "workspace_id": event.workspace_id, "data": event.data,
+    });
+    web::Bytes::from(format!("id: {}\nevent: {}\ndata: {}\n\n", event.id, event.event_type, body))
+}
+
+/// Stream ticket events (Server-Sent Events).
+///
+/// For `EventSource`, which cannot send headers, pass the token as `?access_token=`.
+/// Each event has `id:` (send it back as `Last-Event-ID` to resume after a disconnect),
+/// `event:` (`ticket.created` or `ticket.updated`) and `data:` — the same JSON as a webhook
+/// delivery. A comment line is sent every 15 s to keep proxies from closing the stream.
+#[utoipa::path(
+    tag = "notifications",
+    security(("bearer" = [])),
+    params(
+        ("access_token" = Option<String>, Query, description = "The bearer token, for clients that cannot set headers"),
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id"),
+    ),
+    responses(
+        (status = 200, description = "An endless `text/event-stream`", content_type = "text/event-stream", body = String),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks `tickets:read`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/events")]
+pub async fn stream_events(
+    state: web::Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    auth.require(Requirement::operator_or(Scope::TicketsRead))?;
+    let ws = auth.workspace_id();
+    let mut live = state.store.subscribe();
+    let mut last: Option<Uuid> = req
+        .headers()
+        .get("Last-Event-ID")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| Uuid::parse_str(v.trim()).ok());
+    let store = state.store.clone();
+    let (tx, mut rx) = mpsc::channel::<web::Bytes>(64);
+    actix_web::rt::spawn(async move {
+        // Say hello at once, so clients and proxies see the stream open.
+        if tx.send(web::Bytes::from_static(b": connected\n\n")).await.is_err() {
+            return;
+        }
+        let mut resync = last.is_some();
+        let mut ticker = tokio::time::interval(KEEP_ALIVE);
+        ticker.tick().await;
+        loop {
+            if resync {
+                resync = false;
+                let after = last.unwrap_or_else(Uuid::nil);
+                match store.events_after(ws, after, RESUME_MAX).await {
+                    Ok(events) => {
+                        for event in events.iter().filter(|e| LIVE_TYPES.contains(&e.event_type.as_str())) {
+                            if tx.send(frame(event)).await.is_err() {
+                                return;
+                            }
+                        }
+                        if let Some(e) = events.last() {
+                            last = Some(e.id);
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot replay events"),
+                }
+            }
+            tokio::select! {
+                received = live.recv() => match received {
+                    Ok(event) => {
+                        let fresh = last.is_none_or(|l| event.id > l);
+                        if event.workspace_id == ws && fresh && LIVE_TYPES.contains(&event.event_type.as_str()) {
+                            last = Some(event.id);
+                            if tx.send(frame(&event)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    // Too slow a reader: catch up from the outbox instead of losing events.
+                    Err(RecvError::Lagged(_)) => resync = last.is_some(),
+                    Err(RecvError::Closed) => return,
+                },
+                _ = ticker.tick() => {
+                    if tx.send(web::Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let body =
+        futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx).map(|b| b.map(Ok::<_, actix_web::Error>)));
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body))
+}

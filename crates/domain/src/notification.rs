@@ -1,0 +1,272 @@
+//! Notification channels and webhook deliveries: event types, URL safety, the signature
+//! header, and the retry schedule.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::str::FromStr;
+
+use chrono::Duration;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Where a channel delivers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelKind {
+    /// `POST` of the signed JSON event.
+    Webhook,
+    /// A Slack-compatible incoming webhook: `POST {"text": "…"}`.
+    Slack,
+}
+
+impl ChannelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::Webhook => "webhook",
+            ChannelKind::Slack => "slack",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "webhook" => Some(ChannelKind::Webhook),
+            "slack" => Some(ChannelKind::Slack),
+            _ => None,
+        }
+    }
+}
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum EventType {
+    #[serde(rename = "lead.created")]
+    LeadCreated,
+    #[serde(rename = "ticket.created")]
+    TicketCreated,
+    #[serde(rename = "ticket.updated")]
+    TicketUpdated,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 3] =
+        [EventType::LeadCreated, EventType::TicketCreated, EventType::TicketUpdated];
+    /// What a new channel subscribes to unless told otherwise.
+    pub const DEFAULT_SUBSCRIPTION: [EventType; 3] = Self::ALL;
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::LeadCreated => "lead.created",
+            EventType::TicketCreated => "ticket.created",
+            EventType::TicketUpdated => "ticket.updated",
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EventType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|e| e.as_str() == s).ok_or_else(|| {
+            format!(
+                "unknown event type `{s}`: expected one of {}",
+                Self::ALL.map(EventType::as_str).join(", ")
+            )
+        })
+    }
+}
+
+/// The type of the event `POST /notification-channels/{id}/test` sends.
+pub const TEST_EVENT: &str = "test";
+
+/// Checks a webhook URL: absolute http(s), a host, no credentials; unless `allow_private`,
+/// no loopback, private, link-local or otherwise internal address or `localhost` name
+/// (hostnames are checked again, resolved, when delivering).
+pub fn parse_webhook_url(raw: &str, allow_private: bool) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw.trim()).map_err(|e| format!("not a valid URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("the URL must start with http:// or https://".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("the URL must not contain credentials".into());
+    }
+    if raw.len() > 2048 {
+        return Err("the URL must be at most 2048 characters".into());
+    }
+    let Some(host) = url.host() else {
+        return Err("the URL has no host".into());
+    };
+    if !allow_private {
+        let internal = match host {
+            url::Host::Ipv4(ip) => is_internal(IpAddr::V4(ip)),
+            url::Host::Ipv6(ip) => is_internal(IpAddr::V6(ip)),
+            url::Host::Domain(name) => {
+                let name = name.trim_end_matches('.').to_ascii_lowercase();
+                name == "localhost"
+                    || name.ends_with(".localhost")
+                    || name.ends_with(".internal")
+                    || name.ends_with(".local")
+            }
+        };
+        if internal {
+            return Err(
+                "the URL points at a loopback, private or internal address; set TICKETD_WEBHOOK_ALLOW_PRIVATE=true to allow it (local testing only)"
+                    .into(),
+            );
+        }
+    }
+    Ok(url)
+}
+
+/// Whether an address is not on the public internet.
+pub fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_internal_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_internal_v4(v4);
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
+                || v6 == Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0)
+        }
+    }
+}
+
+fn is_internal_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_loopback()
+        || ip.is_private()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || ip.is_documentation()
+        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT 100.64/10
+        || a == 0
+        || a >= 240
+}
+
+/// `Ticketd-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+pub fn signature_header(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    format!("t={timestamp},v1={}", signature(secret, timestamp, body))
+}
+
+fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    // HMAC accepts keys of any length.
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable_hmac());
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[allow(clippy::panic)]
+fn unreachable_hmac() -> Hmac<Sha256> {
+    panic!("HMAC-SHA256 takes keys of any length")
+}
+
+/// Verifies a signature header as a receiver would (constant-time compare, max clock skew).
+pub fn verify_signature(secret: &str, header: &str, body: &[u8], now: i64, tolerance_secs: i64) -> bool {
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", t)) => timestamp = t.parse::<i64>().ok(),
+            Some(("v1", s)) => signatures.push(s.to_owned()),
+            _ => {}
+        }
+    }
+    let Some(t) = timestamp else { return false };
+    if (now - t).abs() > tolerance_secs {
+        return false;
+    }
+    let Ok(expected) = hex::decode(signature(secret, t, body)) else { return false };
+    signatures.iter().filter_map(|s| hex::decode(s).ok()).any(|given| {
+        given.len() == expected.len()
+            && given.iter().zip(&expected).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    })
+}
+
+/// Deliveries are retried for this long after the event, then given up.
+pub const RETRY_WINDOW: Duration = Duration::hours(24);
+const FIRST_DELAY_SECS: f64 = 2.0;
+const MAX_DELAY_SECS: f64 = 3600.0;
+
+/// The wait before retry number `attempt` (1 after the first failure): about 2 s, 4 s,
+/// 8 s …, capped at an hour, spread by `jitter` ∈ [-1, 1] times 20%.
+pub fn retry_delay(attempt: u32, jitter: f64) -> Duration {
+    let base = (FIRST_DELAY_SECS * 2f64.powi(attempt.saturating_sub(1).min(30) as i32)).min(MAX_DELAY_SECS);
+    let spread = base * 0.2 * jitter.clamp(-1.0, 1.0);
+    Duration::milliseconds(((base + spread) * 1000.0) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert!(parse_webhook_url("https://hooks.example.com/x", false).is_ok());
+        for bad in [
+            "ftp://example.com",
+            "https://user:pw@example.com/",
+            "not a url",
+            "http://127.0.0.1:9000/",
+            "http://localhost/",
+            "http://10.1.2.3/",
+            "http://192.168.0.1/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/",
+            "http://[fd00::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://0.0.0.0/",
+            "http://100.64.0.1/",
+            "http://db.internal/",
+        ] {
+            assert!(parse_webhook_url(bad, false).is_err(), "{bad}");
+        }
+        assert!(parse_webhook_url("http://127.0.0.1:9000/hook", true).is_ok());
+        assert!(parse_webhook_url("ftp://127.0.0.1/", true).is_err());
+    }
+
+    #[test]
+    fn signatures_verify() {
+        let header = signature_header("whsec", 1_700_000_000, b"{\"a\":1}");
+        assert!(header.starts_with("t=1700000000,v1="));
+        assert!(verify_signature("whsec", &header, b"{\"a\":1}", 1_700_000_010, 300));
+        assert!(!verify_signature("whsec", &header, b"{\"a\":2}", 1_700_000_010, 300));
+        assert!(!verify_signature("other", &header, b"{\"a\":1}", 1_700_000_010, 300));
+        assert!(!verify_signature("whsec", &header, b"{\"a\":1}", 1_700_001_000, 300), "too old");
+        // A known vector: HMAC-SHA256("key", "1.body").
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"key").unwrap();
+        mac.update(b"1.body");
+        assert_eq!(signature("key", 1, b"body"), hex::encode(mac.finalize().into_bytes()));
+    }
+
+    #[test]
+    fn retries_back_off_exponentially_with_jitter_and_a_cap() {
+        assert_eq!(retry_delay(1, 0.0), Duration::seconds(2));
+        assert_eq!(retry_delay(2, 0.0), Duration::seconds(4));
+        assert_eq!(retry_delay(3, 0.0), Duration::seconds(8));
+        assert_eq!(retry_delay(40, 0.0), Duration::hours(1));
+        assert_eq!(retry_delay(1, 1.0), Duration::milliseconds(2400));
+        assert_eq!(retry_delay(1, -1.0), Duration::milliseconds(1600));
+    }
+
+    #[test]
+    fn event_types_parse() {
+        assert_eq!("ticket.created".parse::<EventType>().unwrap(), EventType::TicketCreated);
+        assert!("ticket.deleted".parse::<EventType>().is_err());
+    }
+}

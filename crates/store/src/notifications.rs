@@ -1,0 +1,514 @@
+//! Notification channels and the transactional outbox: an event row (and one delivery row
+//! per subscribed channel) is written in the same transaction as the change it announces;
+//! delivery workers claim due rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL) and record each
+//! attempt. Live subscribers (the SPA's event stream) hear of each event after its commit:
+//! in-process on SQLite, through `LISTEN/NOTIFY` across instances on PostgreSQL.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use domain::WorkspaceId;
+use domain::notification::{ChannelKind, EventType};
+use rand::RngCore;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Statement,
+};
+use uuid::Uuid;
+
+use crate::entity::{delivery, notification_channel, outbox_event};
+use crate::{Backend, Store, StoreError};
+
+/// The PostgreSQL channel that carries `<event id>` notifications between instances.
+pub const NOTIFY_CHANNEL: &str = "ticketd_events";
+
+/// A notification channel (its secret is shown only when created).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    pub id: Uuid,
+    pub workspace_id: WorkspaceId,
+    pub kind: ChannelKind,
+    pub url: String,
+    pub events: Vec<EventType>,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An event of the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxEvent {
+    pub id: Uuid,
+    pub workspace_id: WorkspaceId,
+    pub event_type: String,
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One event's delivery to one channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub channel_id: Uuid,
+    /// `pending`, `delivered` or `failed` (given up after 24 hours).
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A delivery claimed by a worker, with what it needs to send it.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub id: Uuid,
+    pub attempts: i32,
+    pub kind: ChannelKind,
+    pub url: String,
+    pub secret: String,
+    pub event: OutboxEvent,
+}
+
+/// How an attempt went.
+#[derive(Debug, Clone)]
+pub enum AttemptOutcome {
+    Delivered { status_code: u16 },
+    Failed { status_code: Option<u16>, error: String, retry_at: Option<DateTime<Utc>> },
+}
+
+/// A change to a channel; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct ChannelPatch {
+    pub url: Option<String>,
+    pub events: Option<Vec<EventType>>,
+    pub enabled: Option<bool>,
+}
+
+fn events_text(events: &[EventType]) -> String {
+    let mut events = events.to_vec();
+    events.sort();
+    events.dedup();
+    events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(",")
+}
+
+impl TryFrom<notification_channel::Model> for Channel {
+    type Error = StoreError;
+    fn try_from(m: notification_channel::Model) -> Result<Self, StoreError> {
+        let notification_channel::Model {
+            id,
+            workspace_id,
+            kind,
+            url,
+            events,
+            secret: _,
+            enabled,
+            created_at,
+            updated_at,
+        } = m;
+        Ok(Channel {
+            id,
+            workspace_id: WorkspaceId(workspace_id),
+            kind: ChannelKind::parse(&kind)
+                .ok_or_else(|| StoreError::Config(format!("corrupt channel kind {kind}")))?,
+            url,
+            events: events.split(',').filter(|e| !e.is_empty()).filter_map(|e| e.parse().ok()).collect(),
+            enabled,
+            created_at,
+            updated_at,
+        })
+    }
+}
+
+impl From<outbox_event::Model> for OutboxEvent {
+    fn from(m: outbox_event::Model) -> Self {
+        OutboxEvent {
+            id: m.id,
+            workspace_id: WorkspaceId(m.workspace_id),
+            event_type: m.event_type,
+            data: m.data,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// A random channel secret: `whsec_` and 32 bytes, base64url.
+pub fn generate_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    format!("whsec_{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+impl Store {
+    pub async fn create_channel(
+        &self,
+        ws: WorkspaceId,
+        kind: ChannelKind,
+        url: &str,
+        events: &[EventType],
+        secret: Option<String>,
+        enabled: bool,
+    ) -> Result<(Channel, String), StoreError> {
+        let secret = secret.unwrap_or_else(generate_secret);
+        let now = domain::time::now();
+        let model = notification_channel::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            workspace_id: Set(ws.0),
+            kind: Set(kind.as_str().to_owned()),
+            url: Set(url.to_owned()),
+            events: Set(events_text(events)),
+            secret: Set(secret.clone()),
+            enabled: Set(enabled),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let channel =
+            notification_channel::Entity::insert(model).exec_with_returning(&self.db).await?.try_into()?;
+        Ok((channel, secret))
+    }
+
+    pub async fn channels(&self, ws: WorkspaceId) -> Result<Vec<Channel>, StoreError> {
+        notification_channel::Entity::find()
+            .filter(notification_channel::Column::WorkspaceId.eq(ws.0))
+            .order_by_asc(notification_channel::Column::CreatedAt)
+            .order_by_asc(notification_channel::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(Channel::try_from)
+            .collect()
+    }
+
+    pub async fn channel(&self, ws: WorkspaceId, id: Uuid) -> Result<Channel, StoreError> {
+        notification_channel::Entity::find_by_id(id)
+            .filter(notification_channel::Column::WorkspaceId.eq(ws.0))
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_into()
+    }
+
+    pub async fn update_channel(
+        &self,
+        ws: WorkspaceId,
+        id: Uuid,
+        patch: ChannelPatch,
+    ) -> Result<Channel, StoreError> {
+        self.channel(ws, id).await?;
+        let mut active = notification_channel::ActiveModel { id: Set(id), ..Default::default() };
+        if let Some(url) = patch.url {
+            active.url = Set(url);
+        }
+        if let Some(events) = patch.events {
+            active.events = Set(events_text(&events));
+        }
+        if let Some(enabled) = patch.enabled {
+            active.enabled = Set(enabled);
+        }
+        active.updated_at = Set(domain::time::now());
+        notification_channel::Entity::update(active).exec(&self.db).await?.try_into()
+    }
+
+    pub async fn delete_channel(&self, ws: WorkspaceId, id: Uuid) -> Result<(), StoreError> {
+        let deleted = notification_channel::Entity::delete_many()
+            .filter(notification_channel::Column::Id.eq(id))
+            .filter(notification_channel::Column::WorkspaceId.eq(ws.0))
+            .exec(&self.db)
+            .await?;
+        if deleted.rows_affected == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The latest deliveries of a channel, newest first.
+    pub async fn deliveries(
+        &self,
+        ws: WorkspaceId,
+        channel_id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        self.channel(ws, channel_id).await?;
+        let rows = delivery::Entity::find()
+            .filter(delivery::Column::ChannelId.eq(channel_id))
+            .filter(delivery::Column::WorkspaceId.eq(ws.0))
+            .order_by_desc(delivery::Column::CreatedAt)
+            .order_by_desc(delivery::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        let event_ids: Vec<Uuid> = rows.iter().map(|d| d.event_id).collect();
+        let types: std::collections::HashMap<Uuid, String> = outbox_event::Entity::find()
+            .select_only()
+            .column(outbox_event::Column::Id)
+            .column(outbox_event::Column::EventType)
+            .filter(outbox_event::Column::Id.is_in(event_ids))
+            .into_tuple::<(Uuid, String)>()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|d| Delivery {
+                event_type: types.get(&d.event_id).cloned().unwrap_or_default(),
+                id: d.id,
+                event_id: d.event_id,
+                channel_id: d.channel_id,
+                status: d.status,
+                attempts: d.attempts,
+                next_attempt_at: d.next_attempt_at,
+                last_attempt_at: d.last_attempt_at,
+                last_status_code: d.last_status_code,
+                last_error: d.last_error,
+                delivered_at: d.delivered_at,
+                created_at: d.created_at,
+            })
+            .collect())
+    }
+
+    /// Writes an event and its deliveries inside the caller's transaction. With `only`,
+    /// the event goes to that channel alone (a test send) whatever it subscribes to.
+    pub(crate) async fn emit<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ws: WorkspaceId,
+        event_type: &str,
+        data: serde_json::Value,
+        only: Option<Uuid>,
+    ) -> Result<OutboxEvent, StoreError> {
+        let now = domain::time::now();
+        let model = outbox_event::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            workspace_id: Set(ws.0),
+            event_type: Set(event_type.to_owned()),
+            data: Set(data),
+            created_at: Set(now),
+        };
+        let event: OutboxEvent = outbox_event::Entity::insert(model).exec_with_returning(db).await?.into();
+        let channels = notification_channel::Entity::find()
+            .filter(notification_channel::Column::WorkspaceId.eq(ws.0))
+            .filter(notification_channel::Column::Enabled.eq(true))
+            .all(db)
+            .await?;
+        let deliveries: Vec<_> = channels
+            .into_iter()
+            .filter(|c| match only {
+                Some(id) => c.id == id,
+                None => c.events.split(',').any(|e| e == event_type),
+            })
+            .map(|c| delivery::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                workspace_id: Set(ws.0),
+                event_id: Set(event.id),
+                channel_id: Set(c.id),
+                status: Set("pending".to_owned()),
+                attempts: Set(0),
+                next_attempt_at: Set(now),
+                last_attempt_at: Set(None),
+                last_status_code: Set(None),
+                last_error: Set(None),
+                delivered_at: Set(None),
+                created_at: Set(now),
+            })
+            .collect();
+        if !deliveries.is_empty() {
+            delivery::Entity::insert_many(deliveries).exec_without_returning(db).await?;
+        }
+        if self.backend == Backend::Postgres {
+            // Delivered to listeners when (and only if) the transaction commits.
+            db.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [NOTIFY_CHANNEL.into(), event.id.to_string().into()],
+            ))
+            .await?;
+        }
+        Ok(event)
+    }
+
+    /// Tells this process's live subscribers about committed events. On PostgreSQL the
+    /// listener does this for every instance, so here it is SQLite only.
+    pub(crate) fn publish(&self, events: Vec<OutboxEvent>) {
+        if self.backend == Backend::Sqlite {
+            for event in events {
+                let _ = self.live.send(event);
+            }
+        }
+    }
+
+    /// Records an event on its own (a lead from the chat backend, a channel test).
+    pub async fn emit_event(
+        &self,
+        ws: WorkspaceId,
+        event_type: &str,
+        data: serde_json::Value,
+        only: Option<Uuid>,
+    ) -> Result<OutboxEvent, StoreError> {
+        if let Some(channel) = only {
+            self.channel(ws, channel).await?;
+        }
+        let tx = self.write_tx().await?;
+        let event = self.emit(&tx, ws, event_type, data, only).await?;
+        tx.commit().await?;
+        self.publish(vec![event.clone()]);
+        Ok(event)
+    }
+
+    /// Subscribes to committed events (all workspaces: filter by `workspace_id`).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<OutboxEvent> {
+        self.live.subscribe()
+    }
+
+    /// The workspace's events after `after` (by id, which is time-ordered), oldest first.
+    pub async fn events_after(
+        &self,
+        ws: WorkspaceId,
+        after: Uuid,
+        limit: u64,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
+        Ok(outbox_event::Entity::find()
+            .filter(outbox_event::Column::WorkspaceId.eq(ws.0))
+            .filter(outbox_event::Column::Id.gt(after))
+            .order_by_asc(outbox_event::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(OutboxEvent::from)
+            .collect())
+    }
+
+    /// Claims up to `limit` due deliveries for `lease`: they are not due again until the
+    /// lease ends, so no other worker (or instance) sends them meanwhile; a worker that dies
+    /// mid-send leaves them to be retried when the lease ends (at-least-once).
+    pub async fn claim_due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u64,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        let tx = self.write_tx().await?;
+        let mut select = delivery::Entity::find()
+            .filter(delivery::Column::Status.eq("pending"))
+            .filter(delivery::Column::NextAttemptAt.lte(now))
+            .order_by_asc(delivery::Column::NextAttemptAt)
+            .limit(limit);
+        if self.backend == Backend::Postgres {
+            select = select.lock_with_behavior(
+                sea_orm::sea_query::LockType::Update,
+                sea_orm::sea_query::LockBehavior::SkipLocked,
+            );
+        }
+        let rows = select.all(&tx).await?;
+        if rows.is_empty() {
+            tx.rollback().await?;
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::NextAttemptAt, Expr::value(now + lease))
+            .col_expr(delivery::Column::Attempts, Expr::col(delivery::Column::Attempts).add(1))
+            .col_expr(delivery::Column::LastAttemptAt, Expr::value(now))
+            .filter(delivery::Column::Id.is_in(ids.clone()))
+            .exec(&tx)
+            .await?;
+        let channel_ids: Vec<Uuid> = rows.iter().map(|d| d.channel_id).collect();
+        let channels: std::collections::HashMap<Uuid, notification_channel::Model> =
+            notification_channel::Entity::find()
+                .filter(notification_channel::Column::Id.is_in(channel_ids))
+                .all(&tx)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
+        let event_ids: Vec<Uuid> = rows.iter().map(|d| d.event_id).collect();
+        let events: std::collections::HashMap<Uuid, outbox_event::Model> = outbox_event::Entity::find()
+            .filter(outbox_event::Column::Id.is_in(event_ids))
+            .all(&tx)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e))
+            .collect();
+        tx.commit().await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|d| {
+                let channel = channels.get(&d.channel_id)?;
+                let event = events.get(&d.event_id)?.clone();
+                Some(DueDelivery {
+                    id: d.id,
+                    attempts: d.attempts + 1,
+                    kind: ChannelKind::parse(&channel.kind)?,
+                    url: channel.url.clone(),
+                    secret: channel.secret.clone(),
+                    event: event.into(),
+                })
+            })
+            .collect())
+    }
+
+    /// Records an attempt: delivered, retried at `retry_at`, or given up (`retry_at: None`).
+    pub async fn record_attempt(&self, id: Uuid, outcome: AttemptOutcome) -> Result<(), StoreError> {
+        let now = domain::time::now();
+        let mut update = delivery::Entity::update_many().filter(delivery::Column::Id.eq(id));
+        update = match outcome {
+            AttemptOutcome::Delivered { status_code } => update
+                .col_expr(delivery::Column::Status, Expr::value("delivered"))
+                .col_expr(delivery::Column::DeliveredAt, Expr::value(now))
+                .col_expr(delivery::Column::LastStatusCode, Expr::value(i32::from(status_code)))
+                .col_expr(delivery::Column::LastError, Expr::value(Option::<String>::None)),
+            AttemptOutcome::Failed { status_code, error, retry_at } => {
+                let update = update
+                    .col_expr(delivery::Column::LastStatusCode, Expr::value(status_code.map(i32::from)))
+                    .col_expr(delivery::Column::LastError, Expr::value(error));
+                match retry_at {
+                    Some(at) => update.col_expr(delivery::Column::NextAttemptAt, Expr::value(at)),
+                    None => update.col_expr(delivery::Column::Status, Expr::value("failed")),
+                }
+            }
+        };
+        update.exec(&self.db).await?;
+        Ok(())
+    }
+
+    /// Relays PostgreSQL notifications to this process's live subscribers (every instance
+    /// runs one). Reconnects when the connection drops.
+    pub fn start_listener(&self) -> Option<tokio::task::JoinHandle<()>> {
+        if self.backend != Backend::Postgres {
+            return None;
+        }
+        let store = self.clone();
+        Some(tokio::spawn(async move {
+            loop {
+                if let Err(e) = store.listen().await {
+                    tracing::warn!(error = %e, "event listener stopped; reconnecting");
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }))
+    }
+
+    async fn listen(&self) -> Result<(), StoreError> {
+        let pool = self.db.get_postgres_connection_pool();
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool)
+            .await
+            .map_err(|e| StoreError::Config(format!("cannot listen: {e}")))?;
+        listener
+            .listen(NOTIFY_CHANNEL)
+            .await
+            .map_err(|e| StoreError::Config(format!("cannot listen: {e}")))?;
+        loop {
+            let note = listener.recv().await.map_err(|e| StoreError::Config(format!("listen: {e}")))?;
+            let Ok(id) = Uuid::parse_str(note.payload()) else { continue };
+            if let Some(event) = outbox_event::Entity::find_by_id(id).one(&self.db).await? {
+                let _ = self.live.send(event.into());
+            }
+        }
+    }
+}
