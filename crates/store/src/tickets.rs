@@ -201,6 +201,15 @@ impl Store {
                     .await?
                     .ok_or(StoreError::NotFound)?;
                 let ticket = self.ticket(ws, &TicketKey::Id(TicketId(record.ticket_id))).await?;
+                // A retry comes from the same chat; the same id from another one is a
+                // client bug, and answering it with someone else's ticket would leak it.
+                if ticket.conversation_id != input.conversation_id {
+                    return Err(ValidationError::field(
+                        "tool_call_id",
+                        "this tool_call_id was already used in another conversation",
+                    )
+                    .into());
+                }
                 return Ok((ticket, Created::Replayed));
             }
         }

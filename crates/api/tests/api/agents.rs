@@ -652,3 +652,25 @@ db_test! {
         app.get(&format!("/api/v1/agents/{}/cta-rules", Uuid::new_v4()), &chat).await.assert_problem(404);
     }
 }
+
+db_test! {
+    async fn a_tool_call_id_reused_in_another_conversation_leaks_no_ticket(app: TestApp) {
+        let bot = app.token(&[Scope::ToolsInvoke, Scope::ConversationsWrite]).await;
+        let agent = help_center(&app, "Helpdesk Bot").await;
+        let sam = conversation(&app, &bot, &agent["id"], json!({"visitor": {"name": "Sam", "email": "sam@example.com"}})).await;
+        let tom = conversation(&app, &bot, &agent["id"], json!({"visitor": {"name": "Tom"}})).await;
+        let path = invocation_path(&agent["id"], "open_ticket");
+        let input = json!({"subject": "Sam's refund", "body": "Sam's card details and order."});
+        let first = app.post(&path, &bot, json!({"conversation_id": sam["id"], "tool_call_id": "call_1", "input": input})).await;
+        assert_eq!(first.status, 201, "{}", first.text);
+        let reused = app
+            .post(&path, &bot, json!({"conversation_id": tom["id"], "tool_call_id": "call_1", "input": {"subject": "Tom", "body": "b"}}))
+            .await;
+        assert_eq!(assert_bot_problem(&reused, 422), ["tool_call_id"]);
+        assert!(!reused.text.contains("Sam"), "another visitor's ticket must not leak: {}", reused.text);
+        // The real retry (same conversation) still answers the ticket.
+        let retry = app.post(&path, &bot, json!({"conversation_id": sam["id"], "tool_call_id": "call_1", "input": input})).await;
+        assert_eq!(retry.status, 200);
+        assert_eq!(retry.body["ticket"]["id"], first.body["ticket"]["id"]);
+    }
+}
