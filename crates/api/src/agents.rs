@@ -7,12 +7,10 @@ use api_types::{
 };
 use domain::agent::parse_agent_name;
 use domain::auth::{Requirement, Scope};
-use domain::conversation::MessageRole;
-use domain::ticket::Source;
 use domain::tool::{self, ticket_failed_message, ticket_opened_message};
 use domain::{AgentId, ConversationId, FieldErrors};
 use store::agents::AgentPatch;
-use store::tickets::{Created, Dedupe, NewTicketInput};
+use store::tickets::Created;
 
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody};
@@ -290,23 +288,16 @@ async fn invoke(
         return Err(ApiError::validation(errors));
     };
 
-    let mut metadata = serde_json::Map::new();
-    metadata.insert("tool_call_id".into(), tool_call_id.clone().into());
-    let transcript = serde_json::json!({
-        "tool": definition.name,
-        "tool_call_id": tool_call_id,
-        "input": input,
-        "result": {"reference": "{reference}", "message": ticket_opened_message("{reference}")},
-    });
-    let input = NewTicketInput {
-        agent_id: Some(agent.id),
-        conversation_id: Some(conversation.summary.id),
-        metadata,
-        transcript: Some((MessageRole::Tool, transcript.to_string())),
-        ..NewTicketInput::new(new_ticket, Source::OpenTicketTool, auth.actor())
-    };
-    let (ticket, created) =
-        state.store.create_ticket(auth.workspace_id(), input, Dedupe::ToolCall(tool_call_id)).await?;
+    let (input, dedupe) = store::paths::tool_call(
+        definition,
+        new_ticket,
+        agent.id,
+        conversation.summary.id,
+        &tool_call_id,
+        &input,
+        auth.actor(),
+    );
+    let (ticket, created) = state.store.create_ticket(auth.workspace_id(), input, dedupe).await?;
     Ok(opened(ticket, created, ticket_opened_message))
 }
 

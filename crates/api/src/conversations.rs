@@ -9,9 +9,8 @@ use api_types::{
 use domain::auth::{Requirement, Scope};
 use domain::conversation::{INITIAL_MESSAGES_MAX, MessageRole, Visitor, parse_message};
 use domain::list::{PER_PAGE_DEFAULT, PER_PAGE_MAX};
-use domain::ticket::{NewTicket, Source};
+use domain::ticket::NewTicket;
 use domain::{AgentId, ConversationId, FieldErrors};
-use store::tickets::{Dedupe, NewTicketInput};
 
 use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, query_pairs};
@@ -200,19 +199,8 @@ pub async fn escalate_conversation(
     let new = NewTicket::parse(&subject, &text, priority)?;
     let operator =
         auth.session.as_ref().map(|s| s.user.clone()).ok_or_else(|| ApiError::Forbidden("sign in".into()))?;
-    let mut metadata = serde_json::Map::new();
-    metadata.insert("operator_id".into(), operator.id.to_string().into());
-    let input = NewTicketInput {
-        agent_id: Some(conversation.summary.agent_id),
-        conversation_id: Some(id),
-        metadata,
-        transcript: Some((
-            MessageRole::System,
-            format!("{} opened ticket #{{reference}} from this conversation.", operator.name),
-        )),
-        ..NewTicketInput::new(new, Source::HumanEscalation, auth.actor())
-    };
-    let (ticket, _) = state.store.create_ticket(auth.workspace_id(), input, Dedupe::None).await?;
+    let (input, dedupe) = store::paths::escalation(new, &conversation, &operator);
+    let (ticket, _) = state.store.create_ticket(auth.workspace_id(), input, dedupe).await?;
     let location = format!("/api/v1/tickets/{}", ticket.reference);
     Ok(HttpResponse::Created().insert_header(("Location", location)).json(convert::ticket(ticket)))
 }

@@ -5,12 +5,9 @@ use api_types::{
     CreateCtaRuleRequest, CtaClickRequest, CtaRule, List, Problem, TicketOpened, UpdateCtaRuleRequest,
 };
 use domain::auth::{Requirement, Scope};
-use domain::conversation::MessageRole;
-use domain::cta::{self, ClickContext};
-use domain::ticket::{NewTicket, Source};
+use domain::cta::{self};
 use domain::{AgentId, ConversationId, FieldErrors};
 use store::cta::{CtaRulePatch, NewCtaRule};
-use store::tickets::{Dedupe, NewTicketInput};
 
 use crate::agents::opened;
 use crate::error::ApiError;
@@ -220,34 +217,7 @@ pub async fn click_cta_rule(
     if rule.agent_id.is_some_and(|a| a != conversation.summary.agent_id) {
         return Err(ApiError::field("conversation_id", "this button belongs to another agent"));
     }
-    let visitor_messages: Vec<&str> = conversation
-        .messages
-        .iter()
-        .filter(|m| m.role == MessageRole::Visitor.as_str())
-        .map(|m| m.content.as_str())
-        .collect();
-    let ctx = ClickContext {
-        label: &rule.label,
-        agent_name: &conversation.summary.agent_name,
-        visitor_name: conversation.summary.visitor_name.as_deref(),
-        visitor_email: conversation.summary.visitor_email.as_deref(),
-        visitor_messages,
-    };
-    let subject = cta::click_subject(rule.subject_template.as_deref(), &ctx);
-    let new = NewTicket::parse(&subject, &cta::click_body(&ctx), Some(rule.priority))?;
-    let mut metadata = serde_json::Map::new();
-    metadata.insert("rule_id".into(), rule.id.to_string().into());
-    let input = NewTicketInput {
-        agent_id: Some(conversation.summary.agent_id),
-        conversation_id: Some(conversation.summary.id),
-        metadata,
-        transcript: Some((
-            MessageRole::System,
-            format!("The visitor clicked \"{}\": ticket #{{reference}} was opened.", rule.label),
-        )),
-        ..NewTicketInput::new(new, Source::Cta, auth.actor())
-    };
-    let (ticket, created) =
-        state.store.create_ticket(auth.workspace_id(), input, Dedupe::OpenCtaTicket(rule.id)).await?;
+    let (input, dedupe) = store::paths::cta_click(&rule, &conversation, auth.actor())?;
+    let (ticket, created) = state.store.create_ticket(auth.workspace_id(), input, dedupe).await?;
     Ok(opened(ticket, created, cta::click_message))
 }

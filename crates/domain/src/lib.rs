@@ -4,6 +4,9 @@
 //! This crate does no I/O and knows no framework: the store, the API and the admin app all
 //! build on it. It compiles for `wasm32-unknown-unknown`.
 
+#[macro_use]
+mod macros;
+
 pub mod agent;
 pub mod auth;
 pub mod conversation;

@@ -9,6 +9,7 @@ pub mod cta;
 mod entity;
 mod error;
 pub mod notifications;
+pub mod paths;
 mod password;
 pub mod records;
 pub mod tickets;

@@ -10,7 +10,7 @@ use anyhow::{Context, ensure};
 use domain::agent::{Capability, Vertical, VerticalOverrides, parse_agent_name};
 use domain::auth::{Role, Scope};
 use domain::conversation::{MessageRole, Visitor, parse_message};
-use domain::cta::{self, ClickContext, CtaKind};
+use domain::cta::{self, CtaKind};
 use domain::ticket::{NewTicket, Priority, Source, Status, TicketKey, TicketPatch};
 use domain::tool::{self, ticket_opened_message};
 use domain::workspace::{Email, NewPassword, TicketPrefix};
@@ -361,22 +361,9 @@ async fn invoke_open_ticket(
     let definition = tool::find("open_ticket").context("the open_ticket tool is not registered")?;
     ensure!(agent.capabilities().contains(&definition.capability), "{} cannot open tickets", agent.name);
     let new_ticket = tool::parse_open_ticket(&input)?;
-    let mut metadata = serde_json::Map::new();
-    metadata.insert("tool_call_id".into(), tool_call_id.into());
-    let transcript = json!({
-        "tool": definition.name,
-        "tool_call_id": tool_call_id,
-        "input": input,
-        "result": {"reference": "{reference}", "message": ticket_opened_message("{reference}")},
-    });
-    let input = NewTicketInput {
-        agent_id: Some(agent.id),
-        conversation_id: Some(conversation),
-        metadata,
-        transcript: Some((MessageRole::Tool, transcript.to_string())),
-        ..NewTicketInput::new(new_ticket, Source::OpenTicketTool, actor)
-    };
-    let (ticket, _) = store.create_ticket(ws, input, Dedupe::ToolCall(tool_call_id.to_owned())).await?;
+    let (input, dedupe) =
+        store::paths::tool_call(definition, new_ticket, agent.id, conversation, tool_call_id, &input, actor);
+    let (ticket, _) = store.create_ticket(ws, input, dedupe).await?;
     Ok(ticket)
 }
 
@@ -389,34 +376,8 @@ async fn click(
     conversation: ConversationId,
 ) -> anyhow::Result<store::Ticket> {
     let conversation = store.conversation(ws, conversation).await?;
-    let visitor_messages: Vec<&str> = conversation
-        .messages
-        .iter()
-        .filter(|m| m.role == MessageRole::Visitor.as_str())
-        .map(|m| m.content.as_str())
-        .collect();
-    let ctx = ClickContext {
-        label: &rule.label,
-        agent_name: &conversation.summary.agent_name,
-        visitor_name: conversation.summary.visitor_name.as_deref(),
-        visitor_email: conversation.summary.visitor_email.as_deref(),
-        visitor_messages,
-    };
-    let subject = cta::click_subject(rule.subject_template.as_deref(), &ctx);
-    let new = NewTicket::parse(&subject, &cta::click_body(&ctx), Some(rule.priority))?;
-    let mut metadata = serde_json::Map::new();
-    metadata.insert("rule_id".into(), rule.id.to_string().into());
-    let input = NewTicketInput {
-        agent_id: Some(conversation.summary.agent_id),
-        conversation_id: Some(conversation.summary.id),
-        metadata,
-        transcript: Some((
-            MessageRole::System,
-            format!("The visitor clicked \"{}\": ticket #{{reference}} was opened.", rule.label),
-        )),
-        ..NewTicketInput::new(new, Source::Cta, actor)
-    };
-    let (ticket, _) = store.create_ticket(ws, input, Dedupe::OpenCtaTicket(rule.id)).await?;
+    let (input, dedupe) = store::paths::cta_click(rule, &conversation, actor)?;
+    let (ticket, _) = store.create_ticket(ws, input, dedupe).await?;
     Ok(ticket)
 }
 
@@ -430,18 +391,7 @@ async fn escalate(
 ) -> anyhow::Result<store::Ticket> {
     let conversation = store.conversation(ws, conversation).await?;
     let new = NewTicket::parse(ESCALATION_SUBJECT, ESCALATION_BODY, Some(Priority::High))?;
-    let mut metadata = serde_json::Map::new();
-    metadata.insert("operator_id".into(), operator.id.to_string().into());
-    let input = NewTicketInput {
-        agent_id: Some(conversation.summary.agent_id),
-        conversation_id: Some(conversation.summary.id),
-        metadata,
-        transcript: Some((
-            MessageRole::System,
-            format!("{} opened ticket #{{reference}} from this conversation.", operator.name),
-        )),
-        ..NewTicketInput::new(new, Source::HumanEscalation, Actor::User(operator.id))
-    };
-    let (ticket, _) = store.create_ticket(ws, input, Dedupe::None).await?;
+    let (input, dedupe) = store::paths::escalation(new, &conversation, operator);
+    let (ticket, _) = store.create_ticket(ws, input, dedupe).await?;
     Ok(ticket)
 }
