@@ -1,6 +1,7 @@
 //! Live events for the admin app: Server-Sent Events of `ticket.created` and
 //! `ticket.updated` in the caller's workspace, with keep-alives and `Last-Event-ID` resume.
 
+use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use actix_web::http::header;
@@ -19,6 +20,69 @@ use crate::extract::Auth;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const RESUME_MAX: u64 = 500;
 const LIVE_TYPES: [&str; 2] = ["ticket.created", "ticket.updated"];
+/// How many sent event ids a stream remembers, to send none twice.
+const SENT_MEMORY: usize = 2 * RESUME_MAX as usize;
+
+/// The ids a stream sent lately. The replay and the live feed overlap, and concurrent
+/// transactions commit out of id order, so "newer than the last id sent" would drop events;
+/// remembering what was sent does not.
+#[derive(Default)]
+struct Sent {
+    ids: HashSet<Uuid>,
+    order: VecDeque<Uuid>,
+}
+
+impl Sent {
+    /// Whether `id` is new to this stream (and remembers it).
+    fn first_time(&mut self, id: Uuid) -> bool {
+        if !self.ids.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > SENT_MEMORY
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.ids.remove(&oldest);
+        }
+        true
+    }
+}
+
+/// SIGTERM, which starts the server's graceful shutdown: it waits for open connections,
+/// and an endless stream would hold it for the whole shutdown timeout. The stream ends
+/// instead; `EventSource` reconnects (to another instance) and resumes with `Last-Event-ID`.
+struct Terminate {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Terminate {
+    #[cfg(unix)]
+    fn register() -> Self {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => Terminate { signal: Some(signal) },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch for SIGTERM; event streams end at the shutdown timeout");
+                Terminate { signal: None }
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn register() -> Self {
+        Terminate {}
+    }
+
+    async fn received(&mut self) {
+        #[cfg(unix)]
+        if let Some(signal) = &mut self.signal
+            && signal.recv().await.is_some()
+        {
+            return;
+        }
+        std::future::pending::<()>().await
+    }
+}
 
 fn frame(event: &OutboxEvent) -> web::Bytes {
     let body = serde_json::json!({
@@ -69,8 +133,10 @@ pub async fn stream_events(
             return;
         }
         let mut resync = last.is_some();
+        let mut sent = Sent::default();
         let mut ticker = tokio::time::interval(KEEP_ALIVE);
         ticker.tick().await;
+        let mut stopping = Terminate::register();
         loop {
             if resync {
                 resync = false;
@@ -78,12 +144,12 @@ pub async fn stream_events(
                 match store.events_after(ws, after, RESUME_MAX).await {
                     Ok(events) => {
                         for event in events.iter().filter(|e| LIVE_TYPES.contains(&e.event_type.as_str())) {
-                            if tx.send(frame(event)).await.is_err() {
+                            if sent.first_time(event.id) && tx.send(frame(event)).await.is_err() {
                                 return;
                             }
                         }
                         if let Some(e) = events.last() {
-                            last = Some(e.id);
+                            last = last.max(Some(e.id));
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "cannot replay events"),
@@ -92,9 +158,11 @@ pub async fn stream_events(
             tokio::select! {
                 received = live.recv() => match received {
                     Ok(event) => {
-                        let fresh = last.is_none_or(|l| event.id > l);
-                        if event.workspace_id == ws && fresh && LIVE_TYPES.contains(&event.event_type.as_str()) {
-                            last = Some(event.id);
+                        if event.workspace_id == ws
+                            && LIVE_TYPES.contains(&event.event_type.as_str())
+                            && sent.first_time(event.id)
+                        {
+                            last = last.max(Some(event.id));
                             if tx.send(frame(&event)).await.is_err() {
                                 return;
                             }
@@ -109,6 +177,7 @@ pub async fn stream_events(
                         return;
                     }
                 }
+                () = stopping.received() => return,
             }
         }
     });

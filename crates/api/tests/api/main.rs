@@ -9,5 +9,6 @@ mod auth;
 mod conversations;
 mod cta;
 mod list;
+mod notifications;
 mod openapi;
 mod tickets;
