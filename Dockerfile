@@ -8,9 +8,13 @@ WORKDIR /src
 COPY rust-toolchain.toml ./
 RUN rustup show active-toolchain
 COPY . .
+# The admin app (Leptos → wasm) is built first: the release binary embeds frontend/dist.
+# build-frontend.sh installs wasm-bindgen-cli at the Cargo.lock version; wasm-opt is
+# optional (npm is not in this image, so it is skipped).
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release -p ticketd && cp target/release/ticketd /usr/local/bin/ticketd
+    ./scripts/build-frontend.sh \
+ && cargo build --release -p ticketd && cp target/release/ticketd /usr/local/bin/ticketd
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, the wasm build of the shared API types, and
-# every unit and integration test on SQLite and PostgreSQL.
+# The whole test suite: formatting, lints, the wasm build of the shared API types, every
+# unit and integration test on SQLite and PostgreSQL, then the admin app built for real and
+# driven in headless Chromium (needs `chromium` and `chromium-driver`; .ci/run installs them).
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres); set TEST_DATABASE_URL to use another
 # server (an admin URL: tests create and drop a database of their own each).
@@ -18,5 +19,15 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "api-types builds for wasm32 (the admin app shares it)"
 cargo build -p api-types --target wasm32-unknown-unknown
 
-step "tests (SQLite and PostgreSQL)"
+step "admin app: clippy for wasm32"
+cargo clippy --target wasm32-unknown-unknown -p frontend -- -D warnings
+
+step "tests (SQLite and PostgreSQL; the admin app's logic natively)"
 cargo test --workspace
+
+step "build the admin app"
+./scripts/build-frontend.sh
+
+step "browser tests (ticketd + headless Chromium)"
+cargo build -p ticketd
+cargo test -p e2e -- --ignored

@@ -16,6 +16,7 @@ pub mod health;
 pub mod jwt;
 pub mod notifications;
 pub mod openapi;
+pub mod spa;
 pub mod tickets;
 pub mod tokens;
 pub mod users;
@@ -33,6 +34,7 @@ use uuid::Uuid;
 
 pub use error::ApiError;
 pub use jwt::JwtKeys;
+pub use spa::Spa;
 
 /// What every handler shares.
 pub struct AppState {
@@ -62,9 +64,10 @@ pub fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::NotFound)
 }
 
-/// Registers the API, the probes and the docs on an app, and returns the OpenAPI document.
+/// Registers the API, the probes, the docs and the admin app on an app.
 fn app(
     state: web::Data<AppState>,
+    spa: web::Data<Spa>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -85,6 +88,15 @@ fn app(
             }));
     let (app, api) = routes(app).split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
+        // The admin app after the API and the docs; unknown `/api/...` paths still answer
+        // problem+json 404s from the default service.
+        .app_data(spa)
+        .route("/", web::get().to(spa::root))
+        .service(
+            web::scope("/app")
+                .wrap(actix_web::middleware::Compress::default())
+                .default_service(web::to(spa::serve_app)),
+        )
         .default_service(web::to(not_found))
         .wrap_fn(|req, srv| {
             // Echo the request id that every log line of this request carries.
@@ -170,10 +182,22 @@ async fn not_found(_: HttpRequest) -> HttpResponse {
     ApiError::NotFound.error_response()
 }
 
-/// Binds the server to `listener` and returns it, ready to be awaited.
+/// Binds the server to `listener` and returns it, ready to be awaited; the admin app is
+/// served from the files embedded in the binary.
 pub fn serve(listener: TcpListener, state: AppState, options: &ServerOptions) -> std::io::Result<Server> {
+    serve_with_app(listener, state, options, Spa::Embedded)
+}
+
+/// [`serve`], with the admin app's files from `spa` (e.g. `TICKETD_STATIC_DIR`).
+pub fn serve_with_app(
+    listener: TcpListener,
+    state: AppState,
+    options: &ServerOptions,
+    spa: Spa,
+) -> std::io::Result<Server> {
     let state = web::Data::new(state);
-    let mut server = HttpServer::new(move || app(state.clone()))
+    let spa = web::Data::new(spa);
+    let mut server = HttpServer::new(move || app(state.clone(), spa.clone()))
         .shutdown_timeout(options.shutdown_timeout)
         .listen(listener)?;
     if let Some(workers) = options.workers {

@@ -21,6 +21,9 @@ pub struct Config {
     pub purge_interval: std::time::Duration,
     /// `TICKETD_WEBHOOK_ALLOW_PRIVATE`: accept webhook URLs on loopback/private addresses.
     pub webhooks_allow_private: bool,
+    /// `TICKETD_STATIC_DIR`: serve the admin app from this directory instead of the files
+    /// embedded in the binary.
+    pub static_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -52,7 +55,14 @@ impl Config {
                 Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
                 Some(v) => bail!("TICKETD_WEBHOOK_ALLOW_PRIVATE must be true or false, not `{v}`"),
             };
+        let static_dir = var("TICKETD_STATIC_DIR").map(PathBuf::from);
+        if let Some(dir) = &static_dir
+            && !dir.is_dir()
+        {
+            bail!("TICKETD_STATIC_DIR={} is not a directory", dir.display());
+        }
         Ok(Self {
+            static_dir,
             webhooks_allow_private,
             purge_interval,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
@@ -173,6 +183,7 @@ mod tests {
             log_json: false,
             purge_interval: std::time::Duration::from_secs(600),
             webhooks_allow_private: false,
+            static_dir: None,
         }
     }
 

@@ -1,6 +1,6 @@
-//! `ticketd`: the tickets service in one binary — the API, the docs and (later) the admin
-//! app, plus the commands that administer it. Configuration comes from the environment
-//! (and a `.env` file), every variable optional for the embedded SQLite default.
+//! `ticketd`: the tickets service in one binary — the API, the docs and the admin app,
+//! plus the commands that administer it. Configuration comes from the environment (and a
+//! `.env` file), every variable optional for the embedded SQLite default.
 
 mod config;
 mod seed;
@@ -294,11 +294,18 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         notify::DeliveryConfig { allow_private: config.webhooks_allow_private, ..Default::default() };
     let deliverer = notify::spawn_worker(state.store.clone(), delivery);
     let listener_task = state.store.start_listener();
-    let server = api::serve(listener, state, &api::ServerOptions::default())?;
+    let spa = api::Spa::from_dir(config.static_dir.clone());
+    let spa_built = spa.is_built();
+    let server = api::serve_with_app(listener, state, &api::ServerOptions::default(), spa)?;
     tracing::info!(%address, database = %config.redacted_database_url(), "ticketd listening");
     eprintln!("ticketd is listening on http://{address}");
     eprintln!("  API:       http://{address}/api/v1  (OpenAPI: http://{address}/api-docs/openapi.json)");
     eprintln!("  API docs:  http://{address}/docs/");
+    if spa_built {
+        eprintln!("  Admin app: http://{address}/app/");
+    } else {
+        eprintln!("  Admin app: not built (run ./scripts/build-frontend.sh, then restart)");
+    }
     if let Some(demo) = seeded {
         eprintln!("{}", demo.credentials());
     } else if demo {

@@ -1,0 +1,214 @@
+//! A typed client of the REST API. `login` is the one call without a token; everything
+//! else goes through an [`AuthorizedApi`], whose existence means "signed in". Every call
+//! answers `Result<T, ApiFailure>`; a 401 signs the operator out with a message.
+
+use std::collections::BTreeMap;
+
+use api_types::*;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::logic::encode_component;
+use crate::state::{AppState, EXPIRED_MESSAGE};
+
+const BASE: &str = "/api/v1";
+
+/// Why a call failed: the problem+json `detail` and the field `errors`, or a network error
+/// (status 0).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ApiFailure {
+    pub status: u16,
+    pub detail: String,
+    pub errors: BTreeMap<String, Vec<String>>,
+}
+
+impl ApiFailure {
+    fn network(err: impl std::fmt::Display) -> Self {
+        ApiFailure {
+            status: 0,
+            detail: format!("The server could not be reached ({err})."),
+            ..Default::default()
+        }
+    }
+
+    /// The messages about one field, joined, if any.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.errors.get(name).map(|m| m.join(" "))
+    }
+
+    /// The text to show: the detail, then every field message.
+    pub fn message(&self) -> String {
+        let mut out = self.detail.clone();
+        for (field, messages) in &self.errors {
+            out.push_str(&format!(" {field}: {}.", messages.join(", ")));
+        }
+        out
+    }
+
+    async fn from_response(resp: Response) -> Self {
+        let status = resp.status();
+        match resp.json::<Problem>().await {
+            Ok(p) => ApiFailure { status, detail: p.detail, errors: p.errors.unwrap_or_default() },
+            Err(_) => ApiFailure {
+                status,
+                detail: format!("The server answered {status} {}.", resp.status_text()),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiFailure> {
+    if resp.ok() {
+        resp.json::<T>().await.map_err(|e| ApiFailure {
+            status: resp.status(),
+            detail: format!("Unexpected answer from the server: {e}"),
+            ..Default::default()
+        })
+    } else {
+        Err(ApiFailure::from_response(resp).await)
+    }
+}
+
+/// `POST /auth/login`.
+pub async fn login(email: &str, password: &str) -> Result<LoginResponse, ApiFailure> {
+    let body = LoginRequest { email: email.to_owned(), password: password.to_owned(), workspace: None };
+    let req = Request::post(&format!("{BASE}/auth/login")).json(&body).map_err(ApiFailure::network)?;
+    let resp = req.send().await.map_err(ApiFailure::network)?;
+    decode(resp).await
+}
+
+/// The client of a signed-in user.
+#[derive(Clone)]
+pub struct AuthorizedApi {
+    token: String,
+    app: AppState,
+}
+
+impl AuthorizedApi {
+    pub fn new(token: String, app: AppState) -> Self {
+        AuthorizedApi { token, app }
+    }
+
+    /// The URL of the live event stream (`EventSource` cannot send headers).
+    pub fn events_url(&self) -> String {
+        format!("{BASE}/events?access_token={}", encode_component(&self.token))
+    }
+
+    fn auth(&self, builder: RequestBuilder) -> RequestBuilder {
+        builder.header("Authorization", &format!("Bearer {}", self.token))
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        req: Result<Request, gloo_net::Error>,
+    ) -> Result<T, ApiFailure> {
+        let resp = req.map_err(ApiFailure::network)?.send().await.map_err(ApiFailure::network)?;
+        if resp.status() == 401 {
+            self.app.sign_out(Some(EXPIRED_MESSAGE));
+        }
+        decode(resp).await
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiFailure> {
+        self.send(self.auth(Request::get(&format!("{BASE}{path}"))).build()).await
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiFailure> {
+        self.send(self.auth(Request::post(&format!("{BASE}{path}"))).json(body)).await
+    }
+
+    async fn patch<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiFailure> {
+        self.send(self.auth(Request::patch(&format!("{BASE}{path}"))).json(body)).await
+    }
+
+    async fn delete(&self, path: &str) -> Result<(), ApiFailure> {
+        let req = self.auth(Request::delete(&format!("{BASE}{path}"))).build();
+        let resp = req.map_err(ApiFailure::network)?.send().await.map_err(ApiFailure::network)?;
+        if resp.status() == 401 {
+            self.app.sign_out(Some(EXPIRED_MESSAGE));
+        }
+        if resp.ok() { Ok(()) } else { Err(ApiFailure::from_response(resp).await) }
+    }
+
+    /// `api_query` comes from [`crate::logic::TicketFilter::to_api_query`].
+    pub async fn list_tickets(&self, api_query: &str) -> Result<List<Ticket>, ApiFailure> {
+        self.get(&format!("/tickets{api_query}")).await
+    }
+
+    pub async fn get_ticket(&self, reference: &str) -> Result<TicketDetail, ApiFailure> {
+        self.get(&format!("/tickets/{}", encode_component(reference))).await
+    }
+
+    pub async fn update_ticket(
+        &self,
+        reference: &str,
+        body: &UpdateTicketRequest,
+    ) -> Result<Ticket, ApiFailure> {
+        self.patch(&format!("/tickets/{}", encode_component(reference)), body).await
+    }
+
+    pub async fn ticket_events(&self, reference: &str) -> Result<List<TicketEvent>, ApiFailure> {
+        self.get(&format!("/tickets/{}/events", encode_component(reference))).await
+    }
+
+    pub async fn users(&self) -> Result<List<Member>, ApiFailure> {
+        self.get("/users").await
+    }
+
+    pub async fn conversations(&self) -> Result<List<ConversationSummary>, ApiFailure> {
+        self.get("/conversations?per_page=100").await
+    }
+
+    pub async fn conversation(&self, id: Uuid) -> Result<Conversation, ApiFailure> {
+        self.get(&format!("/conversations/{id}")).await
+    }
+
+    pub async fn escalate(&self, id: Uuid, body: &EscalateRequest) -> Result<Ticket, ApiFailure> {
+        self.post(&format!("/conversations/{id}/escalate"), body).await
+    }
+
+    pub async fn api_tokens(&self) -> Result<List<ApiToken>, ApiFailure> {
+        self.get("/api-tokens").await
+    }
+
+    pub async fn create_api_token(
+        &self,
+        body: &CreateApiTokenRequest,
+    ) -> Result<CreatedApiToken, ApiFailure> {
+        self.post("/api-tokens", body).await
+    }
+
+    pub async fn revoke_api_token(&self, id: Uuid) -> Result<(), ApiFailure> {
+        self.delete(&format!("/api-tokens/{id}")).await
+    }
+
+    pub async fn agents(&self) -> Result<List<Agent>, ApiFailure> {
+        self.get("/agents").await
+    }
+
+    pub async fn create_agent(&self, body: &CreateAgentRequest) -> Result<Agent, ApiFailure> {
+        self.post("/agents", body).await
+    }
+
+    pub async fn cta_rules(&self) -> Result<List<CtaRule>, ApiFailure> {
+        self.get("/cta-rules").await
+    }
+
+    pub async fn create_cta_rule(&self, body: &CreateCtaRuleRequest) -> Result<CtaRule, ApiFailure> {
+        self.post("/cta-rules", body).await
+    }
+
+    pub async fn channels(&self) -> Result<List<NotificationChannel>, ApiFailure> {
+        self.get("/notification-channels").await
+    }
+
+    pub async fn create_channel(
+        &self,
+        body: &CreateNotificationChannelRequest,
+    ) -> Result<CreatedNotificationChannel, ApiFailure> {
+        self.post("/notification-channels", body).await
+    }
+}

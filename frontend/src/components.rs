@@ -1,0 +1,114 @@
+//! Pieces shared by the pages: the sign-in guard and form, the transcript, badges and the
+//! loading / error states.
+
+use api_types::{Message, Priority, Status};
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+
+use crate::api::{self, ApiFailure};
+use crate::logic::{
+    format_time, message_class, message_role_label, priority_badge_class, priority_label, status_badge_class,
+    status_label,
+};
+use crate::state::{Session, use_app};
+
+/// Shows its children to a signed-in user, and the sign-in form (at the same URL, so a
+/// deep link opens once signed in) to anyone else.
+#[component]
+pub fn RequireSession(children: ChildrenFn) -> impl IntoView {
+    let app = use_app();
+    let signed_in = Memo::new(move |_| app.session.with(Option::is_some));
+    move || if signed_in.get() { children().into_any() } else { view! { <LoginForm/> }.into_any() }
+}
+
+#[component]
+pub fn LoginForm() -> impl IntoView {
+    let app = use_app();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        error.set(None);
+        let (e, p) = (email.get_untracked(), password.get_untracked());
+        leptos::task::spawn_local(async move {
+            match api::login(e.trim(), &p).await {
+                Ok(login) => app.sign_in(Session::from_login(login)),
+                Err(f) => {
+                    error.try_set(Some(f.message()));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    view! {
+        <form class="card login" on:submit=submit aria-labelledby="login-title">
+            <h1 id="login-title">"Sign in"</h1>
+            {move || app.flash.get().map(|m| view! { <p class="notice" role="status" id="flash">{m}</p> })}
+            <label for="email">"E-mail"</label>
+            <input id="email" name="email" type="email" autocomplete="username" required autofocus bind:value=email/>
+            <label for="password">"Password"</label>
+            <input
+                id="password"
+                name="password"
+                type="password"
+                autocomplete="current-password"
+                required
+                bind:value=password
+            />
+            <button type="submit" disabled=move || busy.get()>
+                {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+            </button>
+            {move || error.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+        </form>
+    }
+}
+
+#[component]
+pub fn StatusBadge(status: Status) -> impl IntoView {
+    view! { <span class=status_badge_class(status)>{status_label(status)}</span> }
+}
+
+#[component]
+pub fn PriorityBadge(priority: Priority) -> impl IntoView {
+    view! { <span class=priority_badge_class(priority)>{priority_label(priority)}</span> }
+}
+
+#[component]
+pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
+    view! { <p class="loading" role="status" aria-live="polite">"Loading " {what} "…"</p> }
+}
+
+#[component]
+pub fn Failure(failure: ApiFailure) -> impl IntoView {
+    view! { <p class="error" role="alert">{failure.message()}</p> }
+}
+
+/// A chat thread, each role styled apart.
+#[component]
+pub fn Transcript(messages: Vec<Message>) -> impl IntoView {
+    if messages.is_empty() {
+        return view! { <p class="empty">"This conversation has no messages yet."</p> }.into_any();
+    }
+    view! {
+        <ol class="transcript">
+            {messages
+                .into_iter()
+                .map(|m| {
+                    view! {
+                        <li class=message_class(&m.role) data-role=m.role.clone()>
+                            <div class="msg-meta">
+                                <span class="msg-role">{message_role_label(&m.role)}</span>
+                                <time datetime=m.created_at.to_rfc3339()>{format_time(m.created_at)}</time>
+                            </div>
+                            <p class="msg-content">{m.content}</p>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ol>
+    }
+    .into_any()
+}
