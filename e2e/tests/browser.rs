@@ -127,6 +127,8 @@ async fn start_browser() -> (Running, WebDriver) {
         caps.add_arg(arg).unwrap();
     }
     caps.add_arg(&format!("--user-data-dir={}", dir.display())).unwrap();
+    // Console output and uncaught errors, read back through chromedriver's `/se/log`.
+    caps.set_browser_log_level(thirtyfour::LoggingPrefsLogLevel::All).unwrap();
     let driver = WebDriver::new(url, caps).await.expect("a browser session");
     (running, driver)
 }
@@ -143,6 +145,51 @@ where
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Fails on any error the page logged since the last call (console errors, uncaught
+/// exceptions, failed resource loads), except messages containing one of `allowed`.
+/// chromedriver drains the log on each read.
+async fn assert_no_console_errors(driver: &WebDriver, allowed: &[&str]) {
+    let entries = driver.browser_log().await.expect("the browser log (goog:loggingPrefs)");
+    let errors: Vec<_> = entries
+        .iter()
+        .filter(|e| e.level == "SEVERE" && !allowed.iter().any(|a| e.message.contains(a)))
+        .map(|e| e.message.as_str())
+        .collect();
+    assert!(errors.is_empty(), "console errors in the browser: {errors:#?}");
+}
+
+/// Every form control on the page has an accessible name: a `<label>`, `aria-label(ledby)`
+/// or `title`, or (buttons) its text.
+async fn assert_controls_labelled(driver: &WebDriver, page: &str) {
+    let unlabelled = driver
+        .execute(
+            "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')] \
+               .filter(el => !(el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') \
+                 || el.title || (el.labels && el.labels.length > 0) \
+                 || (el.tagName === 'BUTTON' && el.textContent.trim()))) \
+               .map(el => el.outerHTML.slice(0, 160));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let unlabelled: Vec<String> = unlabelled.convert().unwrap();
+    assert!(unlabelled.is_empty(), "controls without a label on {page}: {unlabelled:#?}");
+}
+
+/// First contentful paint of the current page in milliseconds (Paint Timing API).
+async fn first_contentful_paint(driver: &WebDriver) -> f64 {
+    let fcp = driver
+        .execute(
+            "const e = performance.getEntriesByType('paint') \
+               .find(p => p.name === 'first-contentful-paint'); \
+             return e ? e.startTime : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    fcp.json().as_f64().expect("a first-contentful-paint entry")
 }
 
 async fn text_of(driver: &WebDriver, by: By) -> String {
@@ -215,6 +262,15 @@ async fn operator_works_the_ticket_list_and_a_ticket() {
     // Log in (Enter submits); the list shows the open tickets, not the closed ones.
     sign_in(&driver, &base).await;
     wait_text(&driver, By::Id("total"), "9 tickets").await;
+    assert_no_console_errors(&driver, &[]).await;
+
+    // First paint of a fresh load of the list (signed in, so the app goes straight to it).
+    driver.goto(format!("{base}/app/tickets")).await.unwrap();
+    wait_text(&driver, By::Id("total"), "9 tickets").await;
+    let fcp = first_contentful_paint(&driver).await;
+    eprintln!("first contentful paint: {fcp:.0} ms");
+    assert!(fcp < 5000.0, "first contentful paint took {fcp} ms");
+    assert_controls_labelled(&driver, "the ticket list").await;
     let rows = driver.find_all(By::Css("table.ticket-table tbody tr")).await.unwrap();
     assert_eq!(rows.len(), 9);
     assert!(!text_of(&driver, By::Css("table.ticket-table")).await.contains("Closed"));
@@ -231,6 +287,11 @@ async fn operator_works_the_ticket_list_and_a_ticket() {
     driver.back().await.unwrap();
     wait_text(&driver, By::Id("total"), "9 tickets").await;
 
+    // The list's order, for `j`/`k` on the ticket page.
+    let mut order = Vec::new();
+    for row in driver.find_all(By::Css("table.ticket-table tbody tr")).await.unwrap() {
+        order.push(row.attr("data-reference").await.unwrap().unwrap_or_default());
+    }
     // Open ACME-9 (opened by the bot's tool) by clicking its reference.
     driver
         .query(By::LinkText("ACME-9"))
@@ -244,6 +305,16 @@ async fn operator_works_the_ticket_list_and_a_ticket() {
     eventually("the ticket URL", || async { current_url(&driver).await.ends_with("/app/tickets/ACME-9") })
         .await;
     wait_text(&driver, By::Id("fact-source"), "open_ticket tool").await;
+    // `j` / `k` step through the list just shown, and back.
+    let at = order.iter().position(|r| r == "ACME-9").expect("ACME-9 in the list");
+    let (there, back) = if at + 1 < order.len() { ("j", "k") } else { ("k", "j") };
+    let neighbour = if there == "j" { &order[at + 1] } else { &order[at - 1] };
+    driver.action_chain().send_keys(there).perform().await.unwrap();
+    wait_text(&driver, By::Id("fact-reference"), neighbour).await;
+    assert!(current_url(&driver).await.ends_with(&format!("/app/tickets/{neighbour}")));
+    driver.action_chain().send_keys(back).perform().await.unwrap();
+    wait_text(&driver, By::Id("fact-reference"), "ACME-9").await;
+    wait_text(&driver, By::Id("fact-source"), "open_ticket tool").await;
     // The transcript beside the ticket: visitor, bot and tool messages styled apart.
     let transcript =
         driver.query(By::Css("#chat .transcript")).wait(WAIT, Duration::from_millis(100)).first().await;
@@ -254,6 +325,9 @@ async fn operator_works_the_ticket_list_and_a_ticket() {
             "a {role} message"
         );
     }
+    // The tool call reads as what it did; the raw JSON is one click away.
+    wait_text(&driver, By::Css("#chat .msg-tool .tool-headline"), "open_ticket \u{2192} ACME-9").await;
+    assert!(driver.query(By::Css("#chat .msg-tool details pre")).nowait().exists().await.unwrap());
     let ticket_pane = driver.find(By::Css(".ticket-pane")).await.unwrap().rect().await.unwrap();
     let chat_pane = driver.find(By::Css(".chat-pane")).await.unwrap().rect().await.unwrap();
     assert!(
@@ -264,6 +338,7 @@ async fn operator_works_the_ticket_list_and_a_ticket() {
     let shot_dir = repo_root().join("target/e2e");
     std::fs::create_dir_all(&shot_dir).unwrap();
     driver.screenshot(&shot_dir.join("ticket-page.png")).await.unwrap();
+    assert_controls_labelled(&driver, "the ticket page").await;
 
     // Change status and assignee; "Saved"; it persists after a reload (still signed in).
     let select = SelectElement::new(&driver.find(By::Id("e-status")).await.unwrap()).await.unwrap();
@@ -312,6 +387,7 @@ async fn operator_works_the_ticket_list_and_a_ticket() {
     // Sign out: back to the form.
     driver.find(By::XPath("//button[text()='Sign out']")).await.unwrap().click().await.unwrap();
     driver.query(By::Id("email")).wait(WAIT, Duration::from_millis(100)).first().await.unwrap();
+    assert_no_console_errors(&driver, &[]).await;
     driver.quit().await.unwrap();
 }
 
@@ -340,6 +416,7 @@ async fn operator_converts_an_inbox_conversation_and_expired_sessions_return_to_
         .first()
         .await
         .unwrap();
+    assert_controls_labelled(&driver, "the Inbox").await;
     let subject = driver.find(By::Id("c-subject")).await.unwrap();
     subject.clear().await.unwrap();
     subject.send_keys("Call back about the invoice").await.unwrap();
@@ -359,6 +436,115 @@ async fn operator_converts_an_inbox_conversation_and_expired_sessions_return_to_
     wait_text(&driver, By::Id("fact-source"), "converted a live chat").await;
     driver.query(By::Css("#chat .transcript")).wait(WAIT, Duration::from_millis(100)).first().await.unwrap();
 
+    assert_no_console_errors(&driver, &[]).await;
+
+    // Settings → Agents: the Sales Bot's tools, then drop its `ticketing` override (PATCH).
+    driver.goto(format!("{base}/app/settings")).await.unwrap();
+    let sales = By::XPath("//li[contains(@class,'agent')][strong[text()='Sales Bot']]");
+    let agent = driver.query(sales.clone()).wait(WAIT, Duration::from_millis(100)).first().await.unwrap();
+    assert!(agent.find(By::Css(".agent-caps")).await.unwrap().text().await.unwrap().contains("ticketing"));
+    agent.find(By::XPath(".//button[text()='Tools']")).await.unwrap().click().await.unwrap();
+    let tools =
+        agent.query(By::Css("ul.tools")).wait(WAIT, Duration::from_millis(100)).first().await.unwrap();
+    assert!(tools.text().await.unwrap().contains("open_ticket"), "the Sales Bot opens tickets");
+    agent.find(By::Css("input[type=checkbox][value=ticketing]")).await.unwrap().click().await.unwrap();
+    agent.find(By::XPath(".//button[text()='Save agent']")).await.unwrap().click().await.unwrap();
+    eventually("the Sales Bot without ticketing", || async {
+        match driver.query(sales.clone()).nowait().first_opt().await {
+            Ok(Some(li)) => match li.find(By::Css(".agent-caps")).await {
+                Ok(caps) => !caps.text().await.unwrap_or_default().contains("ticketing"),
+                Err(_) => false,
+            },
+            _ => false,
+        }
+    })
+    .await;
+
+    assert_controls_labelled(&driver, "the settings").await;
+
+    // CTA rules: disable, then delete after confirming.
+    let rule = By::XPath("//li[contains(@class,'cta-rule')][strong[text()='Talk to a human']]");
+    wait_text(&driver, rule.clone(), "enabled").await;
+    driver
+        .find(rule.clone())
+        .await
+        .unwrap()
+        .find(By::Css("button.toggle"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&driver, rule.clone(), "disabled").await;
+    driver.execute("window.confirm = () => true;", vec![]).await.unwrap();
+    driver
+        .find(rule.clone())
+        .await
+        .unwrap()
+        .find(By::Css("button.delete"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually("the CTA rule to be gone", || async {
+        !driver.query(rule.clone()).nowait().exists().await.unwrap_or(true)
+    })
+    .await;
+
+    // Notification channels: create, disable, see its deliveries, delete after confirming.
+    driver
+        .find(By::Id("ch-url"))
+        .await
+        .unwrap()
+        .send_keys("https://hooks.example.com/ticketd")
+        .await
+        .unwrap();
+    driver.find(By::XPath("//button[text()='Create channel']")).await.unwrap().click().await.unwrap();
+    let channel = By::XPath("//li[contains(@class,'channel')][contains(., 'hooks.example.com')]");
+    wait_text(&driver, channel.clone(), "enabled").await;
+    driver
+        .find(channel.clone())
+        .await
+        .unwrap()
+        .find(By::Css("button.toggle"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&driver, channel.clone(), "disabled").await;
+    driver
+        .find(channel.clone())
+        .await
+        .unwrap()
+        .find(By::XPath(".//button[text()='Deliveries']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually("the channel's deliveries", || async {
+        let text = text_of(&driver, channel.clone()).await;
+        text.contains("No deliveries yet") || text.contains("attempt(s)")
+    })
+    .await;
+    driver
+        .find(channel.clone())
+        .await
+        .unwrap()
+        .find(By::Css("button.delete"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    eventually("the channel to be gone", || async {
+        !driver.query(channel.clone()).nowait().exists().await.unwrap_or(true)
+    })
+    .await;
+    assert_no_console_errors(&driver, &[]).await;
+
     // A token the server no longer accepts: the next call answers 401 and the app asks to
     // sign in again, saying why.
     driver
@@ -371,5 +557,7 @@ async fn operator_converts_an_inbox_conversation_and_expired_sessions_return_to_
         .unwrap();
     driver.goto(format!("{base}/app/tickets")).await.unwrap();
     wait_text(&driver, By::Id("flash"), "Your session expired, please sign in again").await;
+    // Chromium logs the refused request itself; nothing else may go wrong.
+    assert_no_console_errors(&driver, &["status of 401"]).await;
     driver.quit().await.unwrap();
 }

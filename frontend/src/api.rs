@@ -193,6 +193,42 @@ impl AuthorizedApi {
         self.post("/agents", body).await
     }
 
+    pub async fn update_agent(&self, id: Uuid, body: &UpdateAgentRequest) -> Result<Agent, ApiFailure> {
+        self.patch(&format!("/agents/{id}"), body).await
+    }
+
+    pub async fn agent_tools(&self, id: Uuid) -> Result<List<Tool>, ApiFailure> {
+        self.get(&format!("/agents/{id}/tools")).await
+    }
+
+    pub async fn update_cta_rule(
+        &self,
+        id: Uuid,
+        body: &UpdateCtaRuleRequest,
+    ) -> Result<CtaRule, ApiFailure> {
+        self.patch(&format!("/cta-rules/{id}"), body).await
+    }
+
+    pub async fn delete_cta_rule(&self, id: Uuid) -> Result<(), ApiFailure> {
+        self.delete(&format!("/cta-rules/{id}")).await
+    }
+
+    pub async fn update_channel(
+        &self,
+        id: Uuid,
+        body: &UpdateNotificationChannelRequest,
+    ) -> Result<NotificationChannel, ApiFailure> {
+        self.patch(&format!("/notification-channels/{id}"), body).await
+    }
+
+    pub async fn delete_channel(&self, id: Uuid) -> Result<(), ApiFailure> {
+        self.delete(&format!("/notification-channels/{id}")).await
+    }
+
+    pub async fn channel_deliveries(&self, id: Uuid) -> Result<List<Delivery>, ApiFailure> {
+        self.get(&format!("/notification-channels/{id}/deliveries")).await
+    }
+
     pub async fn cta_rules(&self) -> Result<List<CtaRule>, ApiFailure> {
         self.get("/cta-rules").await
     }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiFailure};
 use crate::logic::{
     format_time, message_class, message_role_label, priority_badge_class, priority_label, status_badge_class,
-    status_label,
+    status_label, tool_call_summary,
 };
 use crate::state::{Session, use_app};
 
@@ -103,7 +103,21 @@ pub fn Transcript(messages: Vec<Message>) -> impl IntoView {
                                 <span class="msg-role">{message_role_label(&m.role)}</span>
                                 <time datetime=m.created_at.to_rfc3339()>{format_time(m.created_at)}</time>
                             </div>
-                            <p class="msg-content">{m.content}</p>
+                            {match (m.role == "tool").then(|| tool_call_summary(&m.content)).flatten() {
+                                Some(t) => view! {
+                                    <div class="msg-content tool-call">
+                                        <p class="tool-headline"><strong>{t.headline}</strong></p>
+                                        {t.subject.map(|s| view! { <p>"Subject: " {s}</p> })}
+                                        {t.priority.map(|p| view! { <p>"Priority: " {p}</p> })}
+                                        <details>
+                                            <summary>"Raw JSON"</summary>
+                                            <pre>{t.pretty}</pre>
+                                        </details>
+                                    </div>
+                                }
+                                    .into_any(),
+                                None => view! { <p class="msg-content">{m.content}</p> }.into_any(),
+                            }}
                         </li>
                     }
                 })

@@ -371,6 +371,43 @@ pub fn describe_event(event: &TicketEvent) -> String {
 
 /// The session's remaining lifetime: whether a token that expires at `expires_at_ms`
 /// (milliseconds since the epoch) is still good at `now_ms`, with a minute's margin.
+/// A `tool` message's JSON (`{"tool", "input", "result"}`), summed up for the transcript.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolCallSummary {
+    /// "open_ticket → ACME-9", or just the tool's name when it returned no reference.
+    pub headline: String,
+    pub subject: Option<String>,
+    pub priority: Option<String>,
+    /// The content pretty-printed, for a "raw JSON" disclosure.
+    pub pretty: String,
+}
+
+/// `None` when the content is not a tool call's JSON (the transcript shows it as text).
+pub fn tool_call_summary(content: &str) -> Option<ToolCallSummary> {
+    let value: serde_json::Value = serde_json::from_str(content).ok()?;
+    let tool = value.get("tool")?.as_str()?;
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_owned);
+    let reference = text(value.pointer("/result/reference"));
+    let headline = match reference {
+        Some(r) => format!("{tool} \u{2192} {r}"),
+        None => tool.to_owned(),
+    };
+    Some(ToolCallSummary {
+        headline,
+        subject: text(value.pointer("/input/subject")),
+        priority: text(value.pointer("/input/priority")),
+        pretty: serde_json::to_string_pretty(&value).unwrap_or_else(|_| content.to_owned()),
+    })
+}
+
+/// The reference `step` places from `current` in `list` (the last list's order), or `None`
+/// past either end or when `current` is not in it.
+pub fn neighbour(list: &[String], current: &str, step: isize) -> Option<String> {
+    let at = list.iter().position(|r| r == current)?;
+    let to = at.checked_add_signed(step)?;
+    list.get(to).cloned()
+}
+
 pub fn session_valid(expires_at_ms: f64, now_ms: f64) -> bool {
     expires_at_ms - now_ms > 60_000.0
 }
@@ -495,5 +532,30 @@ mod tests {
         assert_eq!(source_label(&serde_json::json!({})), "unknown");
         assert!(session_valid(200_000.0, 100_000.0));
         assert!(!session_valid(130_000.0, 100_000.0));
+    }
+
+    #[test]
+    fn tool_messages_are_summed_up() {
+        let content = r#"{"tool":"open_ticket","tool_call_id":"toolu_1","input":{"subject":"Refund","priority":"high"},"result":{"reference":"ACME-9","message":"ok"}}"#;
+        let s = tool_call_summary(content).unwrap();
+        assert_eq!(s.headline, "open_ticket \u{2192} ACME-9");
+        assert_eq!(s.subject.as_deref(), Some("Refund"));
+        assert_eq!(s.priority.as_deref(), Some("high"));
+        assert!(s.pretty.contains("\"tool_call_id\": \"toolu_1\""));
+        let bare = tool_call_summary(r#"{"tool":"lookup"}"#).unwrap();
+        assert_eq!((bare.headline.as_str(), bare.subject, bare.priority), ("lookup", None, None));
+        assert_eq!(tool_call_summary("plain text"), None);
+        assert_eq!(tool_call_summary(r#"{"no":"tool"}"#), None);
+    }
+
+    #[test]
+    fn neighbours_in_the_last_list() {
+        let list: Vec<String> = ["ACME-3", "ACME-9", "ACME-1"].iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(neighbour(&list, "ACME-9", 1).as_deref(), Some("ACME-1"));
+        assert_eq!(neighbour(&list, "ACME-9", -1).as_deref(), Some("ACME-3"));
+        assert_eq!(neighbour(&list, "ACME-3", -1), None);
+        assert_eq!(neighbour(&list, "ACME-1", 1), None);
+        assert_eq!(neighbour(&list, "ACME-7", 1), None);
+        assert_eq!(neighbour(&[], "ACME-7", 1), None);
     }
 }

@@ -46,6 +46,9 @@ pub struct AppState {
     pub flash: RwSignal<Option<String>>,
     /// Bumped on every live ticket event: lists and pages refetch.
     pub live: RwSignal<u64>,
+    /// The references of the ticket list last shown, in its order: `j`/`k` on a ticket page
+    /// step through them.
+    pub last_list: RwSignal<Vec<String>>,
 }
 
 impl AppState {
@@ -58,7 +61,12 @@ impl AppState {
             }
             None => (None, None),
         };
-        AppState { session: RwSignal::new(session), flash: RwSignal::new(flash), live: RwSignal::new(0) }
+        AppState {
+            session: RwSignal::new(session),
+            flash: RwSignal::new(flash),
+            live: RwSignal::new(0),
+            last_list: RwSignal::new(Vec::new()),
+        }
     }
 
     pub fn sign_in(&self, session: Session) {

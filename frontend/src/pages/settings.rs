@@ -1,9 +1,11 @@
 //! `/app/settings` (admins): API tokens, members, agents, call-to-action buttons and
-//! notification channels — lists with a create form each.
+//! notification channels: create forms; agents editable (vertical, overrides) with their tools;
+//! buttons and channels enabled, disabled or deleted; a channel's latest deliveries.
 
 use api_types::{
-    ChannelKind, CreateAgentRequest, CreateApiTokenRequest, CreateCtaRuleRequest,
-    CreateNotificationChannelRequest, CtaKind, Scope, Vertical,
+    Agent, Capability, ChannelKind, CreateAgentRequest, CreateApiTokenRequest, CreateCtaRuleRequest,
+    CreateNotificationChannelRequest, CtaKind, Scope, UpdateAgentRequest, UpdateCtaRuleRequest,
+    UpdateNotificationChannelRequest, Vertical, VerticalOverrides,
 };
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -211,6 +213,7 @@ fn Agents() -> impl IntoView {
         let api = a.clone();
         async move { api.agents().await }
     });
+    let saved = Callback::new(move |()| list.refetch());
     let name = RwSignal::new(String::new());
     let vertical = RwSignal::new(Vertical::HelpCenter);
     let failure = RwSignal::new(None::<ApiFailure>);
@@ -248,21 +251,7 @@ fn Agents() -> impl IntoView {
                             {l
                                 .data
                                 .into_iter()
-                                .map(|a| {
-                                    let caps: Vec<&str> = a.capabilities.iter().map(|c| c.as_str()).collect();
-                                    let extra: Vec<&str> =
-                                        a.vertical_overrides.capabilities.iter().map(|c| c.as_str()).collect();
-                                    view! {
-                                        <li>
-                                            <strong>{a.name}</strong>
-                                            " · " {a.vertical.as_str()} " · can: " {caps.join(", ")}
-                                            {(!extra.is_empty())
-                                                .then(|| view! { <span class="muted">" (overrides: " {extra.join(", ")} ")"</span> })}
-                                            <br/>
-                                            <code class="muted">{a.id.to_string()}</code>
-                                        </li>
-                                    }
-                                })
+                                .map(|a| view! { <AgentRow agent=a saved=saved/> })
                                 .collect_view()}
                         </ul>
                     }
@@ -293,6 +282,178 @@ fn Agents() -> impl IntoView {
     }
 }
 
+/// Asks before something irreversible; `false` when the browser cannot ask.
+fn confirmed(question: &str) -> bool {
+    window().confirm_with_message(question).unwrap_or(false)
+}
+
+/// One agent: its vertical and capability overrides, editable (PATCH), and its tools.
+#[component]
+fn AgentRow(agent: Agent, saved: Callback<()>) -> impl IntoView {
+    let api = use_api();
+    let id = agent.id;
+    let vertical = RwSignal::new(agent.vertical);
+    let overrides = RwSignal::new(agent.vertical_overrides.capabilities.clone());
+    let state = RwSignal::new(None::<Result<(), ApiFailure>>);
+    let show_tools = RwSignal::new(false);
+    let caps: Vec<&str> = agent.capabilities.iter().map(|c| c.as_str()).collect();
+    let save = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let req = UpdateAgentRequest {
+            vertical: Some(vertical.get_untracked()),
+            vertical_overrides: Some(VerticalOverrides { capabilities: overrides.get_untracked() }),
+            ..UpdateAgentRequest::default()
+        };
+        let api = api.clone();
+        leptos::task::spawn_local(async move {
+            match api.update_agent(id, &req).await {
+                Ok(_) => {
+                    state.try_set(Some(Ok(())));
+                    saved.run(());
+                }
+                Err(f) => {
+                    state.try_set(Some(Err(f)));
+                }
+            }
+        });
+    };
+    let vid = format!("ag-vertical-{id}");
+    view! {
+        <li class="agent" data-agent=id.to_string()>
+            <strong>{agent.name}</strong>
+            " · can: "
+            <span class="agent-caps">{caps.join(", ")}</span>
+            <br/>
+            <code class="muted">{id.to_string()}</code>
+            <form on:submit=save class="inline-form">
+                <label for=vid.clone()>"Vertical"</label>
+                <select id=vid on:change=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).parse() {
+                        vertical.set(v)
+                    }
+                }>
+                    {Vertical::ALL
+                        .iter()
+                        .map(|v| {
+                            let v = *v;
+                            view! { <option value=v.as_str() prop:selected=move || vertical.get() == v>{v.as_str()}</option> }
+                        })
+                        .collect_view()}
+                </select>
+                <fieldset>
+                    <legend>"Extra capabilities (overrides)"</legend>
+                    {Capability::ALL
+                        .iter()
+                        .map(|c| {
+                            let c = *c;
+                            view! {
+                                <label class="check">
+                                    <input
+                                        type="checkbox"
+                                        value=c.as_str()
+                                        prop:checked=move || overrides.get().contains(&c)
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            overrides.update(|v| {
+                                                v.retain(|x| *x != c);
+                                                if on {
+                                                    v.push(c);
+                                                }
+                                            });
+                                        }
+                                    />
+                                    {c.as_str()}
+                                </label>
+                            }
+                        })
+                        .collect_view()}
+                </fieldset>
+                <button type="submit" class="small">"Save agent"</button>
+                " "
+                <button
+                    type="button"
+                    class="secondary small"
+                    aria-expanded=move || show_tools.get().to_string()
+                    on:click=move |_| show_tools.update(|s| *s = !*s)
+                >
+                    "Tools"
+                </button>
+                <span class="save-state" role="status">
+                    {move || match state.get() {
+                        None => String::new(),
+                        Some(Ok(())) => "Saved".to_owned(),
+                        Some(Err(f)) => f.message(),
+                    }}
+                </span>
+            </form>
+            {move || show_tools.get().then(|| view! { <AgentTools id=id/> })}
+        </li>
+    }
+}
+
+/// The tools an agent gets from its capabilities (`GET /agents/{id}/tools`).
+#[component]
+fn AgentTools(id: Uuid) -> impl IntoView {
+    let api = use_api();
+    let tools = LocalResource::new(move || {
+        let api = api.clone();
+        async move { api.agent_tools(id).await }
+    });
+    move || match tools.get() {
+        None => view! { <Loading what="tools"/> }.into_any(),
+        Some(Err(f)) => view! { <Failure failure=f/> }.into_any(),
+        Some(Ok(l)) if l.data.is_empty() => {
+            view! { <p class="empty">"No tools: no capability needs one."</p> }.into_any()
+        }
+        Some(Ok(l)) => view! {
+            <ul class="tools">
+                {l
+                    .data
+                    .into_iter()
+                    .map(|t| view! { <li><code>{t.name}</code> " — " {t.description}</li> })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any(),
+    }
+}
+
+/// The latest deliveries to one channel: status, attempts and the last error.
+#[component]
+fn ChannelDeliveries(id: Uuid) -> impl IntoView {
+    let api = use_api();
+    let list = LocalResource::new(move || {
+        let api = api.clone();
+        async move { api.channel_deliveries(id).await }
+    });
+    move || {
+        match list.get() {
+        None => view! { <Loading what="deliveries"/> }.into_any(),
+        Some(Err(f)) => view! { <Failure failure=f/> }.into_any(),
+        Some(Ok(l)) if l.data.is_empty() => view! { <p class="empty">"No deliveries yet."</p> }.into_any(),
+        Some(Ok(l)) => view! {
+            <ul class="deliveries">
+                {l
+                    .data
+                    .into_iter()
+                    .map(|d| {
+                        let code = d.last_status_code.map(|c| format!(" · HTTP {c}")).unwrap_or_default();
+                        view! {
+                            <li>
+                                {d.event_type} " · " <strong>{d.status}</strong> " · " {d.attempts} " attempt(s)" {code}
+                                {d.last_attempt_at.map(|at| format!(" · last {}", format_time(at)))}
+                                {d.last_error.map(|e| view! { <br/><span class="error">{e}</span> })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+            .into_any(),
+    }
+    }
+}
+
 #[component]
 fn CtaRules() -> impl IntoView {
     let api = use_api();
@@ -303,6 +464,34 @@ fn CtaRules() -> impl IntoView {
     });
     let label = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<ApiFailure>);
+    let a = api.clone();
+    let toggle = move |id: Uuid, enabled: bool| {
+        let api = a.clone();
+        let req = UpdateCtaRuleRequest { enabled: Some(enabled), ..UpdateCtaRuleRequest::default() };
+        leptos::task::spawn_local(async move {
+            match api.update_cta_rule(id, &req).await {
+                Ok(_) => list.refetch(),
+                Err(f) => {
+                    failure.try_set(Some(f));
+                }
+            }
+        });
+    };
+    let a = api.clone();
+    let remove = move |id: Uuid, label: String| {
+        if !confirmed(&format!("Delete the button \u{201c}{label}\u{201d}?")) {
+            return;
+        }
+        let api = a.clone();
+        leptos::task::spawn_local(async move {
+            match api.delete_cta_rule(id).await {
+                Ok(()) => list.refetch(),
+                Err(f) => {
+                    failure.try_set(Some(f));
+                }
+            }
+        });
+    };
     let create = move |ev: SubmitEvent| {
         ev.prevent_default();
         let req = CreateCtaRuleRequest {
@@ -335,18 +524,31 @@ fn CtaRules() -> impl IntoView {
                 Some(Err(f)) => view! { <Failure failure=f/> }.into_any(),
                 Some(Ok(l)) if l.data.is_empty() => view! { <p class="empty">"No buttons yet."</p> }.into_any(),
                 Some(Ok(l)) => {
+                    let toggle = toggle.clone();
+                    let remove = remove.clone();
                     view! {
                         <ul class="plain">
                             {l
                                 .data
                                 .into_iter()
                                 .map(|r| {
+                                    let (id, enabled, name) = (r.id, r.enabled, r.label.clone());
+                                    let toggle = toggle.clone();
+                                    let remove = remove.clone();
                                     view! {
-                                        <li>
+                                        <li class="cta-rule">
                                             <strong>{r.label}</strong>
                                             " · " {r.kind.as_str()} " · " {priority_label(r.priority)}
-                                            {if r.enabled { " · enabled" } else { " · disabled" }}
+                                            <span class="rule-state">{if r.enabled { " · enabled" } else { " · disabled" }}</span>
                                             {if r.agent_id.is_some() { " · one agent" } else { " · every agent" }}
+                                            " "
+                                            <button type="button" class="secondary small toggle" on:click=move |_| toggle(id, !enabled)>
+                                                {if enabled { "Disable" } else { "Enable" }}
+                                            </button>
+                                            " "
+                                            <button type="button" class="secondary small delete" on:click=move |_| remove(id, name.clone())>
+                                                "Delete"
+                                            </button>
                                         </li>
                                     }
                                 })
@@ -378,6 +580,37 @@ fn Channels() -> impl IntoView {
     let kind = RwSignal::new(ChannelKind::Webhook);
     let secret = RwSignal::new(None::<String>);
     let failure = RwSignal::new(None::<ApiFailure>);
+    let a = api.clone();
+    let toggle = move |id: Uuid, enabled: bool| {
+        let api = a.clone();
+        let req = UpdateNotificationChannelRequest {
+            enabled: Some(enabled),
+            ..UpdateNotificationChannelRequest::default()
+        };
+        leptos::task::spawn_local(async move {
+            match api.update_channel(id, &req).await {
+                Ok(_) => list.refetch(),
+                Err(f) => {
+                    failure.try_set(Some(f));
+                }
+            }
+        });
+    };
+    let a = api.clone();
+    let remove = move |id: Uuid, url: String| {
+        if !confirmed(&format!("Delete the channel to {url}?")) {
+            return;
+        }
+        let api = a.clone();
+        leptos::task::spawn_local(async move {
+            match api.delete_channel(id).await {
+                Ok(()) => list.refetch(),
+                Err(f) => {
+                    failure.try_set(Some(f));
+                }
+            }
+        });
+    };
     let create = move |ev: SubmitEvent| {
         ev.prevent_default();
         let req = CreateNotificationChannelRequest {
@@ -410,6 +643,8 @@ fn Channels() -> impl IntoView {
                 Some(Err(f)) => view! { <Failure failure=f/> }.into_any(),
                 Some(Ok(l)) if l.data.is_empty() => view! { <p class="empty">"No channels yet."</p> }.into_any(),
                 Some(Ok(l)) => {
+                    let toggle = toggle.clone();
+                    let remove = remove.clone();
                     view! {
                         <ul class="plain">
                             {l
@@ -417,11 +652,33 @@ fn Channels() -> impl IntoView {
                                 .into_iter()
                                 .map(|c| {
                                     let events: Vec<&str> = c.events.iter().map(|e| e.as_str()).collect();
+                                    let (id, enabled, url) = (c.id, c.enabled, c.url.clone());
+                                    let toggle = toggle.clone();
+                                    let remove = remove.clone();
+                                    let show = RwSignal::new(false);
                                     view! {
-                                        <li>
+                                        <li class="channel">
                                             <strong>{c.kind.as_str()}</strong>
                                             " " {c.url} " · " {events.join(", ")}
-                                            {if c.enabled { "" } else { " · disabled" }}
+                                            <span class="rule-state">{if c.enabled { " · enabled" } else { " · disabled" }}</span>
+                                            " "
+                                            <button type="button" class="secondary small toggle" on:click=move |_| toggle(id, !enabled)>
+                                                {if enabled { "Disable" } else { "Enable" }}
+                                            </button>
+                                            " "
+                                            <button type="button" class="secondary small delete" on:click=move |_| remove(id, url.clone())>
+                                                "Delete"
+                                            </button>
+                                            " "
+                                            <button
+                                                type="button"
+                                                class="secondary small"
+                                                aria-expanded=move || show.get().to_string()
+                                                on:click=move |_| show.update(|s| *s = !*s)
+                                            >
+                                                "Deliveries"
+                                            </button>
+                                            {move || show.get().then(|| view! { <ChannelDeliveries id=id/> })}
                                         </li>
                                     }
                                 })

@@ -4,14 +4,16 @@
 use api_types::{Member, Priority, Status, Ticket, TicketDetail, UpdateTicketRequest};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
+use wasm_bindgen::JsCast;
 
 use crate::api::{ApiFailure, AuthorizedApi};
 use crate::components::{Failure, Loading, PriorityBadge, StatusBadge, Transcript};
-use crate::logic::{describe_event, format_time, priority_label, source_label, status_label};
-use crate::state::use_api;
+use crate::logic::{describe_event, format_time, neighbour, priority_label, source_label, status_label};
+use crate::state::{use_api, use_app};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Save {
@@ -48,6 +50,32 @@ pub fn TicketPage() -> impl IntoView {
         let api = a.clone();
         async move { api.users().await }
     });
+
+    // `j` / `k`: the next / previous ticket of the last list (no-op without one, or while
+    // typing in a field).
+    let app = use_app();
+    let navigate = use_navigate();
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || ev.default_prevented() {
+            return;
+        }
+        let step = match ev.key().as_str() {
+            "j" => 1,
+            "k" => -1,
+            _ => return,
+        };
+        let typing = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+        if typing {
+            return;
+        }
+        if let Some(next) = neighbour(&app.last_list.get_untracked(), &reference.get_untracked(), step) {
+            navigate(&format!("/tickets/{next}"), NavigateOptions::default());
+        }
+    });
+    on_cleanup(move || keys.remove());
 
     let on_saved = move || {
         detail.refetch();

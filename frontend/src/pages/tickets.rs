@@ -32,6 +32,12 @@ pub fn TicketsPage() -> impl IntoView {
         let api = list_api.clone();
         async move { api.list_tickets(&query).await }
     });
+    // Kept for `j`/`k` on the ticket page.
+    Effect::new(move |_| {
+        if let Some(Ok(l)) = tickets.get() {
+            app.last_list.set(l.data.iter().map(|t| t.reference.clone()).collect());
+        }
+    });
     let members = LocalResource::new(move || {
         let api = api.clone();
         async move { api.users().await }
