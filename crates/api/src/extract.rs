@@ -195,16 +195,25 @@ impl FromRequest for Auth {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let credential = bearer(req).or_else(|| query_token(req));
         let req = req.clone();
+        // A bot's tool call must always get a sentence to say, even when the chat backend's
+        // token is wrong: the handler never runs then, so the sentence is added here.
+        let for_bot = req.path().starts_with("/api/v1/agents/") && req.path().ends_with("/invocations");
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-            let credential = credential.ok_or_else(|| {
-                ApiError::Unauthorized(
-                    "send `Authorization: Bearer <token>` (a session token or an API token)".into(),
-                )
-            })?;
-            let auth = authenticate(&state, &credential).await?;
-            req.extensions_mut().insert(auth.clone());
-            Ok(auth)
+            let result: Result<Auth, ApiError> = async {
+                let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
+                let credential = credential.ok_or_else(|| {
+                    ApiError::Unauthorized(
+                        "send `Authorization: Bearer <token>` (a session token or an API token)".into(),
+                    )
+                })?;
+                let auth = authenticate(&state, &credential).await?;
+                req.extensions_mut().insert(auth.clone());
+                Ok(auth)
+            }
+            .await;
+            result.map_err(
+                |e: ApiError| if for_bot { e.for_bot(domain::tool::ticket_failed_message()) } else { e },
+            )
         })
     }
 }

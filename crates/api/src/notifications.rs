@@ -226,6 +226,7 @@ pub async fn delete_notification_channel(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such channel in this workspace", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The channel is disabled", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/notification-channels/{id}/test")]
@@ -236,6 +237,9 @@ pub async fn test_notification_channel(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::ADMIN)?;
     let id = parse_id(&id)?;
+    if !state.store.channel(auth.workspace_id(), id).await?.enabled {
+        return Err(ApiError::Conflict("the channel is disabled: enable it to send a test".into()));
+    }
     let data = serde_json::json!({ "message": "Test notification from ticketd: this channel works." });
     let event = state.store.emit_event(auth.workspace_id(), TEST_EVENT, data, Some(id)).await?;
     Ok(HttpResponse::Accepted().json(EventAccepted { event_id: event.id }))

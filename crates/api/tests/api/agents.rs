@@ -674,3 +674,19 @@ db_test! {
         assert_eq!(retry.body["ticket"]["id"], first.body["ticket"]["id"]);
     }
 }
+
+db_test! {
+    async fn a_bad_token_still_gives_the_bot_a_sentence(app: TestApp) {
+        let agent = help_center(&app, "Helpdesk Bot").await;
+        let path = invocation_path(&agent["id"], "open_ticket");
+        let body = json!({"conversation_id": uuid::Uuid::nil(), "tool_call_id": "c", "input": {}});
+        for token in [None, Some("tkd_unknown_secret"), Some("not-a-jwt")] {
+            let r = app.request(reqwest::Method::POST, &path, token, Some(&body)).await;
+            assert_bot_problem(&r, 401);
+        }
+        // Other endpoints' 401s carry no bot sentence.
+        let r = app.request(reqwest::Method::GET, "/api/v1/tickets", None, None).await;
+        r.assert_problem(401);
+        assert!(r.body.get("message").is_none());
+    }
+}

@@ -698,6 +698,9 @@ db_test! {
         assert_eq!(leads_only.requests().len(), 1, "lead channel: no ticket events");
         assert_eq!(everything.requests().len(), 3);
         assert!(disabled.requests().is_empty(), "a disabled channel gets nothing");
+        // A test send to a disabled channel is refused rather than silently dropped.
+        let test = app.post(&format!("/api/v1/notification-channels/{}/test", disabled_channel["id"].as_str().unwrap()), &app.admin, json!({})).await;
+        test.assert_problem(409);
         assert!(switched_off.requests().is_empty(), "a channel switched off gets nothing");
         assert_eq!(other.requests().len(), 1, "OTHER's channel never gets ACME's events");
 
