@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod agents;
+pub mod bulk;
 pub mod conversations;
 pub mod cta;
 mod entity;

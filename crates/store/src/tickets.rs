@@ -551,7 +551,19 @@ impl Store {
         let per_page = query.per_page();
         let mut select = ticket::Entity::find().filter(filter.clone());
         select = match &query.paging {
-            Paging::Page { page, per_page } => select.offset((page - 1) * per_page),
+            Paging::Page { page, per_page } if *page > 1 => {
+                // A deferred join: the skipped rows are counted off the index alone (the
+                // list indexes end in `id`), and only the page's own rows are read whole.
+                let ids = order(ticket::Entity::find().select_only().column(ticket::Column::Id), query.sort)
+                    .filter(filter.clone())
+                    .offset((page - 1) * per_page)
+                    .limit(per_page + 1)
+                    .into_query();
+                ticket::Entity::find()
+                    .filter(ticket::Column::WorkspaceId.eq(ws.0))
+                    .filter(ticket::Column::Id.in_subquery(ids))
+            }
+            Paging::Page { .. } => select,
             Paging::After { cursor: Some(cursor), .. } => select.filter(self.after(query.sort, cursor)),
             Paging::After { cursor: None, .. } => select,
         };

@@ -57,6 +57,26 @@ enum Command {
         #[arg(long, value_parser = parse_rfc3339)]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// Load many realistic tickets fast, for benchmarks: mixed statuses, priorities,
+    /// assignees (the workspace's members) and words, spread over the past year; some linked
+    /// to a conversation with its transcript.
+    SeedBulk(SeedBulk),
+}
+
+#[derive(Debug, Args)]
+struct SeedBulk {
+    /// The workspace's ticket prefix.
+    #[arg(long)]
+    workspace: String,
+    /// How many tickets to add.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    tickets: u64,
+    /// How many of them get a conversation with a transcript (every tenth has 50 messages).
+    #[arg(long, default_value_t = 0)]
+    conversations: u64,
+    /// Seed of the generator: the same seed gives the same words and choices.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 fn parse_rfc3339(raw: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -189,6 +209,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             eprintln!("purged {purged} expired conversation(s) as of {}", as_of.to_rfc3339());
             Ok(())
         }
+        Command::SeedBulk(args) => seed_bulk(&config, args).await,
         Command::Migrate => {
             open_store(&config).await?;
             eprintln!("migrations applied to {}", config.redacted_database_url());
@@ -269,6 +290,35 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn seed_bulk(config: &Config, args: SeedBulk) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let bar = indicatif::ProgressBar::new(args.tickets).with_style(indicatif::ProgressStyle::with_template(
+        "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} tickets ({per_sec}, eta {eta})",
+    )?);
+    let started = std::time::Instant::now();
+    let plan =
+        store::bulk::BulkPlan { tickets: args.tickets, conversations: args.conversations, seed: args.seed };
+    let report = match store.seed_bulk(&args.workspace, plan, &|done| bar.set_position(done)).await {
+        Err(store::StoreError::NotFound) => bail!("no workspace with prefix {}", args.workspace),
+        other => other?,
+    };
+    bar.finish();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "loaded {} tickets ({} events), {} conversations ({} messages) into {} in {secs:.1} s ({:.0} tickets/s)",
+        report.tickets,
+        report.events,
+        report.conversations,
+        report.messages,
+        args.workspace.to_ascii_uppercase(),
+        report.tickets as f64 / secs
+    );
+    if let Some(reference) = report.long_transcript_ticket {
+        eprintln!("{reference} has a {}-message transcript", store::bulk::LONG_TRANSCRIPT);
+    }
+    Ok(())
 }
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
