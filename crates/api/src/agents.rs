@@ -13,7 +13,7 @@ use store::agents::AgentPatch;
 use store::tickets::Created;
 
 use crate::error::ApiError;
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, SMALL_BODY_LIMIT};
 use crate::{AppState, convert, parse_id};
 
 const TOOL_CALL_ID_MAX: usize = 200;
@@ -75,6 +75,7 @@ pub async fn get_agent(
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -82,7 +83,7 @@ pub async fn get_agent(
 pub async fn create_agent(
     state: web::Data<AppState>,
     auth: Auth,
-    body: Result<JsonBody<CreateAgentRequest>, ApiError>,
+    body: Result<JsonBody<CreateAgentRequest, SMALL_BODY_LIMIT>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::ADMIN)?;
     let CreateAgentRequest { name, vertical, vertical_overrides } = body?.0;
@@ -104,6 +105,7 @@ pub async fn create_agent(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agent in this workspace", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -112,7 +114,7 @@ pub async fn update_agent(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
-    body: Result<JsonBody<UpdateAgentRequest>, ApiError>,
+    body: Result<JsonBody<UpdateAgentRequest, SMALL_BODY_LIMIT>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::ADMIN)?;
     let id = AgentId(parse_id(&id)?);
@@ -221,6 +223,8 @@ pub async fn list_agent_cta_rules(
         (status = 404, description = "No such agent or tool", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input, naming the field (`input.subject`…)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many invocations with this token; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     )
 )]
 #[post("/agents/{id}/tools/{name}/invocations")]
@@ -233,7 +237,12 @@ pub async fn invoke_tool(
     let (agent_id, name) = path.into_inner();
     // The scope check too answers with a sentence for the bot.
     let result = match auth.require(Requirement::token_only(Scope::ToolsInvoke)) {
-        Ok(()) => invoke(&state, &auth, &agent_id, &name, body).await,
+        Ok(()) => {
+            match auth.token.as_ref().map_or(Ok(()), |t| state.security.check_tool_invocation(t.id.0)) {
+                Ok(()) => invoke(&state, &auth, &agent_id, &name, body).await,
+                Err(e) => Err(e),
+            }
+        }
         Err(e) => Err(e),
     };
     result.map_err(|e| e.for_bot(ticket_failed_message()))

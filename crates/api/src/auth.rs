@@ -1,18 +1,19 @@
 //! Sign-in and the caller's identity.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use api_types::{LoginRequest, LoginResponse, Me, Problem, TokenSummary};
 use domain::auth::Requirement;
 use store::accounts::LoginError;
 
 use crate::error::ApiError;
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, SMALL_BODY_LIMIT};
 use crate::{AppState, convert};
 
 /// Sign in with e-mail and password.
 ///
 /// Answers a session token (JWT, HS256) for the `Authorization: Bearer` header. The same
-/// 401 answers an unknown e-mail and a wrong password.
+/// 401 answers an unknown e-mail and a wrong password, in about the same time. Attempts are
+/// rate-limited per client address and per account (429 with `Retry-After`).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
@@ -20,15 +21,21 @@ use crate::{AppState, convert};
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Invalid e-mail or password", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing fields, or a workspace must be chosen", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address or for this account; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
-    body: JsonBody<LoginRequest>,
+    body: Result<JsonBody<LoginRequest, SMALL_BODY_LIMIT>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { email, password, workspace } = body.0;
+    // Every attempt counts against the address, even a malformed one.
+    state.security.check_login_ip(&req)?;
+    let LoginRequest { email, password, workspace } = body?.0;
     let mut errors = domain::FieldErrors::new();
     if email.trim().is_empty() {
         errors.add("email", "this field is required");
@@ -39,6 +46,7 @@ pub async fn login(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    state.security.check_login_account(&email)?;
     let session = match state.store.authenticate(&email, &password, workspace.as_deref()).await {
         Ok(session) => session,
         Err(LoginError::InvalidCredentials) => {

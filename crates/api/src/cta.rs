@@ -11,7 +11,7 @@ use store::cta::{CtaRulePatch, NewCtaRule};
 
 use crate::agents::opened;
 use crate::error::ApiError;
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, SMALL_BODY_LIMIT};
 use crate::{AppState, convert, parse_id};
 
 /// List the workspace's CTA buttons.
@@ -41,6 +41,7 @@ pub async fn list_cta_rules(state: web::Data<AppState>, auth: Auth) -> Result<Ht
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -48,7 +49,7 @@ pub async fn list_cta_rules(state: web::Data<AppState>, auth: Auth) -> Result<Ht
 pub async fn create_cta_rule(
     state: web::Data<AppState>,
     auth: Auth,
-    body: Result<JsonBody<CreateCtaRuleRequest>, ApiError>,
+    body: Result<JsonBody<CreateCtaRuleRequest, SMALL_BODY_LIMIT>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::ADMIN)?;
     let CreateCtaRuleRequest { kind, label, agent_id, subject_template, priority, enabled } = body?.0;
@@ -108,6 +109,7 @@ pub async fn get_cta_rule(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such button in this workspace", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -116,7 +118,7 @@ pub async fn update_cta_rule(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
-    body: Result<JsonBody<UpdateCtaRuleRequest>, ApiError>,
+    body: Result<JsonBody<UpdateCtaRuleRequest, SMALL_BODY_LIMIT>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::ADMIN)?;
     let id = parse_id(&id)?;
@@ -187,7 +189,10 @@ pub async fn delete_cta_rule(
         (status = 403, description = "Not a `conversations:write` token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such button in this workspace", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The button is disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown conversation, or one of another agent", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many clicks with this token; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     )
 )]
 #[post("/cta-rules/{id}/clicks")]
@@ -195,9 +200,12 @@ pub async fn click_cta_rule(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
-    body: Result<JsonBody<CtaClickRequest>, ApiError>,
+    body: Result<JsonBody<CtaClickRequest, SMALL_BODY_LIMIT>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::token_only(Scope::ConversationsWrite))?;
+    if let Some(token) = &auth.token {
+        state.security.check_cta_click(token.id.0)?;
+    }
     let rule = state.store.cta_rule(auth.workspace_id(), parse_id(&id)?).await?;
     let CtaClickRequest { conversation_id } = body?.0;
     if !rule.enabled {

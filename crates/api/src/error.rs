@@ -28,6 +28,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// A rate limit: retry after this many seconds (`Retry-After`).
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
     #[error("the service is temporarily unavailable")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -65,6 +68,7 @@ impl ApiError {
             ApiError::NotFound => ("not-found", "Not found"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
+            ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
             ApiError::ForBot { inner, .. } => inner.parts(),
@@ -110,6 +114,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::ForBot { inner, .. } => inner.status_code(),
         }
@@ -132,6 +137,9 @@ impl ResponseError for ApiError {
         }
         if matches!(root, ApiError::Unavailable(_)) {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+        }
+        if let ApiError::TooManyRequests { retry_after, .. } = root {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(*retry_after)));
         }
         response.json(self.problem())
     }

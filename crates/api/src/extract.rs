@@ -16,23 +16,29 @@ use store::{ApiToken, Session, Workspace};
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The default body limit; routes may configure another with `web::JsonConfig`-like data.
+/// The default body limit: tickets, conversations, messages, tool invocations.
 pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 
-/// Per-route body limit, set with `.app_data(BodyLimit(n))`.
-#[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+/// The limit of small bodies: sign-in, API tokens, agents, CTA buttons and clicks,
+/// notification channels.
+pub const SMALL_BODY_LIMIT: usize = 16 * 1024;
 
-/// A JSON request body. Wrong types, missing fields and unknown enum values answer 422
-/// naming the field; malformed JSON answers 400; a body over the limit answers 413.
-pub struct JsonBody<T>(pub T);
+/// How deep a JSON body may nest (the body object itself is level 1). serde_json stops at
+/// 128 with a syntax error; free-form fields (ticket `metadata`, tool `input`) get a clear
+/// 422 well before that.
+pub const MAX_JSON_DEPTH: usize = 32;
 
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+/// A JSON request body of at most `LIMIT` bytes. Wrong types, missing fields, unknown enum
+/// values and nesting deeper than [`MAX_JSON_DEPTH`] answer 422 naming the field; malformed
+/// JSON answers 400; a body over the limit answers 413.
+pub struct JsonBody<T, const LIMIT: usize = DEFAULT_BODY_LIMIT>(pub T);
+
+impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody<T, LIMIT> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let limit = LIMIT;
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)
@@ -46,7 +52,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("cannot read the body: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    tracing::debug!(error = %e, "cannot read a request body");
+                    ApiError::BadRequest(
+                        "cannot read the body: it ended early or its encoding is invalid".into(),
+                    )
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large());
                 }
@@ -62,6 +73,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest("the request body is empty: send a JSON object".into()));
     }
+    check_depth(body)?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match result {
@@ -90,6 +102,52 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             }
         }
     }
+}
+
+/// 422 for a document nested deeper than [`MAX_JSON_DEPTH`], naming the top-level field
+/// whose value is too deep. Scans the bytes without parsing them; a document that is not
+/// JSON at all passes through to the parser's 400.
+fn check_depth(body: &[u8]) -> Result<(), ApiError> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    // The last string read at depth 1 and whether it was followed by `:` (a key).
+    let (mut string_start, mut last_string, mut key) = (0, (0, 0), None::<(usize, usize)>);
+    for (i, &b) in body.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => {
+                    in_string = false;
+                    last_string = (string_start, i);
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                string_start = i + 1;
+            }
+            b':' if depth == 1 => key = Some(last_string),
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    let field = key
+                        .and_then(|(a, b)| std::str::from_utf8(&body[a..b]).ok())
+                        .filter(|k| !k.is_empty() && !k.contains('\\'))
+                        .unwrap_or("body");
+                    return Err(ApiError::field(
+                        field,
+                        format!("nested too deeply: at most {MAX_JSON_DEPTH} levels of objects and arrays"),
+                    ));
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Turns serde's message into a field name and a readable message. serde reports a
@@ -308,6 +366,20 @@ mod tests {
             let body = format!(r#"{{"subject": "s", "body": "b", "priority": {priority}}}"#);
             assert_eq!(fields(&err(&body)), ["priority"], "{body}");
         }
+    }
+
+    #[test]
+    fn deep_nesting_names_the_top_level_field() {
+        let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+        // The body object is level 1: metadata may nest 31 levels.
+        let ok = format!(r#"{{"subject": "s", "body": "b", "metadata": {{"a": {}}}}}"#, nested(30));
+        assert!(parse_json::<CreateTicketRequest>(ok.as_bytes()).is_ok(), "{ok}");
+        let deep = format!(r#"{{"subject": "s{{[", "body": "b\"[", "metadata": {{"a": {}}}}}"#, nested(31));
+        assert_eq!(fields(&err(&deep)), ["metadata"]);
+        // Far past serde_json's own limit (128) it is still a 422, not a parser error.
+        let deeper = format!(r#"{{"subject": "s", "metadata": {}}}"#, nested(5000));
+        assert_eq!(fields(&err(&deeper)), ["metadata"]);
+        assert_eq!(fields(&err(&nested(40))), ["body"]);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod health;
 pub mod jwt;
 pub mod notifications;
 pub mod openapi;
+pub mod security;
 pub mod spa;
 pub mod tickets;
 pub mod tokens;
@@ -34,6 +35,7 @@ use uuid::Uuid;
 
 pub use error::ApiError;
 pub use jwt::JwtKeys;
+pub use security::{Security, SecuritySettings};
 pub use spa::Spa;
 
 /// What every handler shares.
@@ -42,6 +44,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Accept webhook URLs on loopback/private addresses (local testing only).
     pub webhooks_allow_private: bool,
+    /// Rate limits, proxy trust and CORS.
+    pub security: Security,
 }
 
 /// Server settings the binary decides.
@@ -77,6 +81,7 @@ fn app(
         InitError = (),
     >,
 > {
+    let cors = state.security.cors();
     let app =
         App::new()
             .app_data(state)
@@ -86,8 +91,12 @@ fn app(
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::BadRequest(format!("malformed query string: {err}")).into()
             }));
-    let (app, api) = routes(app).split_for_parts();
-    app.service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", api))
+    let (app, api) = routes(app, cors).split_for_parts();
+    // No validator badge: it would load an image from a third-party host.
+    let swagger = SwaggerUi::new("/docs/{_:.*}")
+        .url("/api-docs/openapi.json", api)
+        .config(utoipa_swagger_ui::Config::default().validator_url("none"));
+    app.service(swagger)
         // The admin app after the API and the docs; unknown `/api/...` paths still answer
         // problem+json 404s from the default service.
         .app_data(spa)
@@ -98,6 +107,14 @@ fn app(
                 .default_service(web::to(spa::serve_app)),
         )
         .default_service(web::to(not_found))
+        .wrap_fn(|req, srv| {
+            let call = srv.call(req);
+            async move {
+                let mut res = call.await?;
+                security::secure_response(&mut res);
+                Ok(res)
+            }
+        })
         .wrap_fn(|req, srv| {
             // Echo the request id that every log line of this request carries.
             let call = srv.call(req);
@@ -113,7 +130,7 @@ fn app(
         .wrap(TracingLogger::default())
 }
 
-fn routes<T>(app: App<T>) -> utoipa_actix_web::UtoipaApp<T>
+fn routes<T>(app: App<T>, cors: actix_cors::Cors) -> utoipa_actix_web::UtoipaApp<T>
 where
     T: actix_web::dev::ServiceFactory<
             actix_web::dev::ServiceRequest,
@@ -162,13 +179,14 @@ where
             .service(notifications::test_notification_channel)
             .service(notifications::list_channel_deliveries)
             .service(notifications::create_lead_event)
-            .service(events::stream_events),
+            .service(events::stream_events)
+            .wrap(cors),
     )
 }
 
 /// The OpenAPI document, exactly as served at `/api-docs/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes(App::new()).split_for_parts().1
+    routes(App::new(), security::cors(&[])).split_for_parts().1
 }
 
 /// The OpenAPI document as YAML: the content of `openapi.yaml` at the repository root.

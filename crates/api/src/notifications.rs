@@ -13,7 +13,7 @@ use domain::{AgentId, ConversationId, FieldErrors};
 use store::notifications::ChannelPatch;
 
 use crate::error::ApiError;
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, SMALL_BODY_LIMIT};
 use crate::{AppState, parse_id};
 
 const DELIVERIES_SHOWN: u64 = 100;
@@ -106,6 +106,7 @@ pub async fn list_notification_channels(
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields (e.g. a private URL)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -113,7 +114,7 @@ pub async fn list_notification_channels(
 pub async fn create_notification_channel(
     state: web::Data<AppState>,
     auth: Auth,
-    body: Result<JsonBody<CreateNotificationChannelRequest>, ApiError>,
+    body: Result<JsonBody<CreateNotificationChannelRequest, SMALL_BODY_LIMIT>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::ADMIN)?;
     let CreateNotificationChannelRequest { kind, url, events, secret, enabled } = body?.0;
@@ -169,6 +170,7 @@ pub async fn get_notification_channel(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such channel in this workspace", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -177,7 +179,7 @@ pub async fn update_notification_channel(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
-    body: Result<JsonBody<UpdateNotificationChannelRequest>, ApiError>,
+    body: Result<JsonBody<UpdateNotificationChannelRequest, SMALL_BODY_LIMIT>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::ADMIN)?;
     let id = parse_id(&id)?;

@@ -7,7 +7,7 @@ use domain::validation::trimmed_text;
 use domain::{FieldErrors, TokenId};
 
 use crate::error::ApiError;
-use crate::extract::{Auth, JsonBody};
+use crate::extract::{Auth, JsonBody, SMALL_BODY_LIMIT};
 use crate::{AppState, convert, parse_id};
 
 /// List the workspace's API tokens (secrets are never shown again).
@@ -37,6 +37,7 @@ pub async fn list_api_tokens(state: web::Data<AppState>, auth: Auth) -> Result<H
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name or scopes", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -44,7 +45,7 @@ pub async fn list_api_tokens(state: web::Data<AppState>, auth: Auth) -> Result<H
 pub async fn create_api_token(
     state: web::Data<AppState>,
     auth: Auth,
-    body: Result<JsonBody<CreateApiTokenRequest>, ApiError>,
+    body: Result<JsonBody<CreateApiTokenRequest, SMALL_BODY_LIMIT>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     // The body is judged only once the caller may send it: a non-admin gets 403, not 400/422.
     auth.require(Requirement::ADMIN)?;

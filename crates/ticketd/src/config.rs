@@ -24,6 +24,8 @@ pub struct Config {
     /// `TICKETD_STATIC_DIR`: serve the admin app from this directory instead of the files
     /// embedded in the binary.
     pub static_dir: Option<PathBuf>,
+    /// Rate limits (`TICKETD_RATE_LIMIT_*`), `TICKETD_TRUST_PROXY`, `TICKETD_CORS_ORIGINS`.
+    pub security: api::SecuritySettings,
 }
 
 impl Config {
@@ -48,13 +50,41 @@ impl Config {
             ),
             None => std::time::Duration::from_secs(600),
         };
-        let webhooks_allow_private =
-            match var("TICKETD_WEBHOOK_ALLOW_PRIVATE").as_deref().map(str::to_ascii_lowercase) {
-                None => false,
-                Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => true,
-                Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
-                Some(v) => bail!("TICKETD_WEBHOOK_ALLOW_PRIVATE must be true or false, not `{v}`"),
-            };
+        let flag = |name: &str| match var(name).as_deref().map(str::to_ascii_lowercase) {
+            None => Ok(false),
+            Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+            Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+            Some(v) => bail!("{name} must be true or false, not `{v}`"),
+        };
+        let webhooks_allow_private = flag("TICKETD_WEBHOOK_ALLOW_PRIVATE")?;
+        let per_minute = |name: &str, default: u32| -> anyhow::Result<u32> {
+            match var(name) {
+                Some(v) => v.trim().parse().with_context(|| {
+                    format!(
+                        "{name} must be a number of requests per minute (0 disables the limit), not `{v}`"
+                    )
+                }),
+                None => Ok(default),
+            }
+        };
+        let defaults = api::SecuritySettings::default();
+        let security = api::SecuritySettings {
+            login_per_ip: per_minute("TICKETD_RATE_LIMIT_LOGIN_IP_PER_MINUTE", defaults.login_per_ip)?,
+            login_per_account: per_minute(
+                "TICKETD_RATE_LIMIT_LOGIN_ACCOUNT_PER_MINUTE",
+                defaults.login_per_account,
+            )?,
+            tool_invocations_per_token: per_minute(
+                "TICKETD_RATE_LIMIT_TOOLS_PER_MINUTE",
+                defaults.tool_invocations_per_token,
+            )?,
+            cta_clicks_per_token: per_minute(
+                "TICKETD_RATE_LIMIT_CTA_PER_MINUTE",
+                defaults.cta_clicks_per_token,
+            )?,
+            trust_proxy: flag("TICKETD_TRUST_PROXY")?,
+            cors_origins: parse_origins(var("TICKETD_CORS_ORIGINS").as_deref().unwrap_or(""))?,
+        };
         let static_dir = var("TICKETD_STATIC_DIR").map(PathBuf::from);
         if let Some(dir) = &static_dir
             && !dir.is_dir()
@@ -62,6 +92,7 @@ impl Config {
             bail!("TICKETD_STATIC_DIR={} is not a directory", dir.display());
         }
         Ok(Self {
+            security,
             static_dir,
             webhooks_allow_private,
             purge_interval,
@@ -136,6 +167,30 @@ impl Config {
     }
 }
 
+/// `TICKETD_CORS_ORIGINS`: comma-separated origins, each `scheme://host[:port]` exactly as a
+/// browser sends it in `Origin` (no path, no trailing slash, no wildcard).
+fn parse_origins(raw: &str) -> anyhow::Result<Vec<String>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let parsed = url::Url::parse(origin).ok();
+            let valid = parsed.as_ref().is_some_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some()
+                    && u.origin().ascii_serialization() == origin
+            });
+            if !valid {
+                bail!(
+                    "TICKETD_CORS_ORIGINS: `{origin}` is not an origin like https://admin.example.com \
+                     (scheme and host, optional port, no path or trailing slash)"
+                );
+            }
+            Ok(origin.to_owned())
+        })
+        .collect()
+}
+
 #[cfg(unix)]
 fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -184,6 +239,19 @@ mod tests {
             purge_interval: std::time::Duration::from_secs(600),
             webhooks_allow_private: false,
             static_dir: None,
+            security: api::SecuritySettings::default(),
+        }
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        assert_eq!(parse_origins("").unwrap(), Vec::<String>::new());
+        assert_eq!(
+            parse_origins("https://a.example, http://b.example:8080").unwrap(),
+            ["https://a.example", "http://b.example:8080"]
+        );
+        for bad in ["*", "https://a.example/", "https://a.example/app", "a.example", "ftp://a.example"] {
+            assert!(parse_origins(bad).is_err(), "{bad}");
         }
     }
 

@@ -338,6 +338,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         store,
         jwt: api::JwtKeys::new(secret.as_bytes(), config.session_ttl_seconds),
         webhooks_allow_private: config.webhooks_allow_private,
+        security: api::Security::new(config.security.clone()),
     };
     let purger = spawn_purger(state.store.clone(), config.purge_interval);
     let delivery =

@@ -161,6 +161,19 @@ pub struct TestApp {
     _db: TestDb,
 }
 
+/// The tests' security settings: the production defaults, with rate limits high enough for
+/// tests that sign in a lot (tests of the limits start a server of their own with
+/// [`TestApp::spawn_server`]).
+pub fn generous_limits() -> api::SecuritySettings {
+    api::SecuritySettings {
+        login_per_ip: 100_000,
+        login_per_account: 100_000,
+        tool_invocations_per_token: 100_000,
+        cta_clicks_per_token: 100_000,
+        ..Default::default()
+    }
+}
+
 pub async fn spawn_app(db: Db) -> TestApp {
     let test_db = TestDb::new(db).await;
     let store = Store::connect(&test_db.url, StoreOptions { max_connections: 8 }).await.expect("connect");
@@ -204,6 +217,7 @@ pub async fn spawn_app(db: Db) -> TestApp {
         store: store.clone(),
         jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600),
         webhooks_allow_private: true,
+        security: api::Security::new(generous_limits()),
     };
     // The background work of `ticketd serve`: webhook delivery and, on PostgreSQL, the
     // LISTEN/NOTIFY relay of live events.
@@ -240,6 +254,23 @@ pub async fn spawn_app(db: Db) -> TestApp {
 }
 
 impl TestApp {
+    /// Another server on the same database with these security settings; its base URL.
+    pub async fn spawn_server(&self, security: api::SecuritySettings) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = api::AppState {
+            store: self.store.clone(),
+            jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600),
+            webhooks_allow_private: true,
+            security: api::Security::new(security),
+        };
+        let server =
+            api::serve(listener, state, &api::ServerOptions { workers: Some(1), shutdown_timeout: 1 })
+                .expect("serve");
+        tokio::spawn(server);
+        address
+    }
+
     pub async fn request(
         &self,
         method: Method,
@@ -247,7 +278,19 @@ impl TestApp {
         token: Option<&str>,
         body: Option<&Value>,
     ) -> Response {
-        let mut req = self.client.request(method, format!("{}{path}", self.address));
+        self.request_at(&self.address, method, path, token, body).await
+    }
+
+    /// [`TestApp::request`] to the server at `base`.
+    pub async fn request_at(
+        &self,
+        base: &str,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut req = self.client.request(method, format!("{base}{path}"));
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }

@@ -11,4 +11,5 @@ mod cta;
 mod list;
 mod notifications;
 mod openapi;
+mod security;
 mod tickets;

@@ -961,6 +961,7 @@ db_test! {
             store: app.store.clone(),
             jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600),
             webhooks_allow_private: false,
+            security: api::Security::new(generous_limits()),
         };
         let server = api::serve(listener, state, &api::ServerOptions { workers: Some(1), shutdown_timeout: 1 }).unwrap();
         let handle = server.handle();
