@@ -24,6 +24,12 @@ pub struct Config {
     /// `TICKETD_STATIC_DIR`: serve the admin app from this directory instead of the files
     /// embedded in the binary.
     pub static_dir: Option<PathBuf>,
+    /// `TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS`: how long a request waits for a database
+    /// connection (reconnecting included) before it answers 503.
+    pub db_acquire_timeout: std::time::Duration,
+    /// `TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS`: how long a SQLite write waits for another
+    /// connection's lock before it answers 503.
+    pub sqlite_busy_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -55,6 +61,19 @@ impl Config {
                 Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => false,
                 Some(v) => bail!("TICKETD_WEBHOOK_ALLOW_PRIVATE must be true or false, not `{v}`"),
             };
+        let seconds = |name: &str, default: u64| -> anyhow::Result<std::time::Duration> {
+            match var(name) {
+                Some(v) => Ok(std::time::Duration::from_secs(
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|s| *s > 0)
+                        .with_context(|| format!("{name} must be a positive number of seconds"))?,
+                )),
+                None => Ok(std::time::Duration::from_secs(default)),
+            }
+        };
+        let db_acquire_timeout = seconds("TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS", 5)?;
+        let sqlite_busy_timeout = seconds("TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS", 15)?;
         let static_dir = var("TICKETD_STATIC_DIR").map(PathBuf::from);
         if let Some(dir) = &static_dir
             && !dir.is_dir()
@@ -62,6 +81,8 @@ impl Config {
             bail!("TICKETD_STATIC_DIR={} is not a directory", dir.display());
         }
         Ok(Self {
+            db_acquire_timeout,
+            sqlite_busy_timeout,
             static_dir,
             webhooks_allow_private,
             purge_interval,
@@ -90,6 +111,15 @@ impl Config {
             std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
         }
         Ok(())
+    }
+
+    /// The database pool's settings.
+    pub fn store_options(&self) -> store::StoreOptions {
+        store::StoreOptions {
+            acquire_timeout: self.db_acquire_timeout,
+            sqlite_busy_timeout: self.sqlite_busy_timeout,
+            ..store::StoreOptions::default()
+        }
     }
 
     /// The URL without its password, for logs.
@@ -184,6 +214,8 @@ mod tests {
             purge_interval: std::time::Duration::from_secs(600),
             webhooks_allow_private: false,
             static_dir: None,
+            db_acquire_timeout: std::time::Duration::from_secs(5),
+            sqlite_busy_timeout: std::time::Duration::from_secs(15),
         }
     }
 
