@@ -1,5 +1,6 @@
 use domain::ValidationError;
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::sqlx;
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +17,8 @@ pub enum StoreError {
     /// An `Idempotency-Key` reused with a different request.
     #[error("the idempotency key was used with a different request")]
     IdempotencyMismatch,
-    /// The database cannot be reached.
+    /// The database cannot be reached, or is too busy to answer in time: worth retrying
+    /// (the API answers 503 with `Retry-After`).
     #[error("database unavailable: {0}")]
     Unavailable(DbErr),
     /// Bad configuration (e.g. an unsupported URL).
@@ -38,11 +40,53 @@ impl From<DbErr> for StoreError {
         if let Some(SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
             return StoreError::Conflict(detail);
         }
-        match &err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => StoreError::Unavailable(err),
-            _ => StoreError::Db(err),
-        }
+        if is_unavailable(&err) { StoreError::Unavailable(err) } else { StoreError::Db(err) }
     }
+}
+
+/// Whether `err` says the database is out of reach or busy (so retrying later can work),
+/// as opposed to a failure of the statement itself.
+fn is_unavailable(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => sqlx_unavailable(e),
+        _ => false,
+    }
+}
+
+fn sqlx_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        // The connection broke (reset, closed, refused) or could not be had in time.
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                pg_code_unavailable(pg.code())
+            } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                db.code().and_then(|c| c.parse().ok()).is_some_and(sqlite_code_unavailable)
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// PostgreSQL SQLSTATEs of a server that is going away, not accepting connections or out
+/// of them: class 08 (connection exception), 57P01 `admin_shutdown`, 57P02
+/// `crash_shutdown`, 57P03 `cannot_connect_now`, 53300 `too_many_connections`.
+fn pg_code_unavailable(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+}
+
+/// SQLite result codes (sqlx reports the extended code, whose low byte is the primary one):
+/// `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6), what is left when another connection held
+/// the lock for longer than the busy timeout.
+fn sqlite_code_unavailable(code: i32) -> bool {
+    matches!(code & 0xff, 5 | 6)
 }
 
 impl From<sea_orm::TransactionError<StoreError>> for StoreError {
@@ -50,6 +94,104 @@ impl From<sea_orm::TransactionError<StoreError>> for StoreError {
         match err {
             sea_orm::TransactionError::Connection(e) => e.into(),
             sea_orm::TransactionError::Transaction(e) => e,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sea_orm::ConnAcquireErr;
+
+    use super::*;
+
+    fn exec(err: sqlx::Error) -> DbErr {
+        DbErr::Exec(RuntimeErr::SqlxError(Arc::new(err)))
+    }
+
+    fn query(err: sqlx::Error) -> DbErr {
+        DbErr::Query(RuntimeErr::SqlxError(Arc::new(err)))
+    }
+
+    fn unavailable(err: DbErr) -> bool {
+        matches!(StoreError::from(err), StoreError::Unavailable(_))
+    }
+
+    #[test]
+    fn broken_or_missing_connections_are_unavailable() {
+        use std::io::{Error, ErrorKind};
+        assert!(unavailable(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)));
+        assert!(unavailable(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)));
+        assert!(unavailable(DbErr::Conn(RuntimeErr::SqlxError(Arc::new(sqlx::Error::Io(Error::from(
+            ErrorKind::ConnectionRefused
+        )))))));
+        // A connection that breaks mid-statement: the statement's error, not the pool's.
+        for kind in [
+            ErrorKind::ConnectionReset,
+            ErrorKind::ConnectionAborted,
+            ErrorKind::UnexpectedEof,
+            ErrorKind::BrokenPipe,
+        ] {
+            assert!(unavailable(exec(sqlx::Error::Io(Error::from(kind)))), "{kind:?}");
+            assert!(unavailable(query(sqlx::Error::Io(Error::from(kind)))), "{kind:?}");
+        }
+        assert!(unavailable(query(sqlx::Error::PoolTimedOut)));
+        assert!(unavailable(exec(sqlx::Error::PoolClosed)));
+        assert!(unavailable(exec(sqlx::Error::WorkerCrashed)));
+    }
+
+    #[test]
+    fn statement_failures_are_not_unavailable() {
+        assert!(!unavailable(query(sqlx::Error::RowNotFound)));
+        assert!(!unavailable(exec(sqlx::Error::Protocol("unexpected message".into()))));
+        assert!(!unavailable(DbErr::Custom("bad".into())));
+        assert!(!unavailable(DbErr::RecordNotFound("x".into())));
+        assert!(!unavailable(DbErr::Exec(RuntimeErr::Internal("x".into()))));
+    }
+
+    #[test]
+    fn postgres_codes() {
+        for code in ["08000", "08003", "08006", "08001", "08004", "57P01", "57P02", "57P03", "53300"] {
+            assert!(pg_code_unavailable(code), "{code}");
+        }
+        // Unique and foreign-key violations, syntax errors, serialization failures.
+        for code in ["23505", "23503", "42601", "40001", "57014"] {
+            assert!(!pg_code_unavailable(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn sqlite_codes() {
+        // SQLITE_BUSY, SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_TIMEOUT,
+        // SQLITE_LOCKED, SQLITE_LOCKED_SHAREDCACHE.
+        for code in [5, 261, 517, 773, 6, 262] {
+            assert!(sqlite_code_unavailable(code), "{code}");
+        }
+        // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_FOREIGNKEY, SQLITE_ERROR, SQLITE_READONLY.
+        for code in [2067, 787, 1, 8] {
+            assert!(!sqlite_code_unavailable(code), "{code}");
+        }
+    }
+
+    #[tokio::test]
+    async fn sqlite_busy_from_a_real_database_is_unavailable() {
+        {
+            use sea_orm::{ConnectionTrait, Database};
+            let dir = std::env::temp_dir().join(format!("store-busy-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let url = format!("sqlite://{}/busy.sqlite?mode=rwc", dir.display());
+            let holder = Database::connect(&url).await.expect("connect");
+            holder.execute_unprepared("CREATE TABLE t (x INTEGER)").await.expect("create");
+            let mut opts = sea_orm::ConnectOptions::new(&url);
+            opts.max_connections(1).map_sqlx_sqlite_opts(|o| o.busy_timeout(std::time::Duration::ZERO));
+            let other = Database::connect(opts).await.expect("connect");
+            let tx = sea_orm::TransactionTrait::begin(&holder).await.expect("begin");
+            tx.execute_unprepared("INSERT INTO t VALUES (1)").await.expect("insert");
+            let err = other.execute_unprepared("INSERT INTO t VALUES (2)").await.expect_err("locked");
+            assert!(matches!(StoreError::from(err), StoreError::Unavailable(_)));
+            tx.rollback().await.expect("rollback");
+            std::fs::remove_dir_all(dir).expect("remove the temp dir");
         }
     }
 }

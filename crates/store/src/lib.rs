@@ -49,11 +49,22 @@ pub struct Store {
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
     pub max_connections: u32,
+    /// How long a statement waits for a connection of the pool, including (re)connecting to
+    /// the database, before it fails as unavailable (the API answers 503): bounds how long a
+    /// request hangs while the database is away.
+    pub acquire_timeout: Duration,
+    /// SQLite: how long a write waits for another connection's write lock (retrying) before
+    /// it fails as unavailable.
+    pub sqlite_busy_timeout: Duration,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_connections: 16 }
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+            sqlite_busy_timeout: Duration::from_secs(15),
+        }
     }
 }
 
@@ -73,14 +84,15 @@ impl Store {
         let mut opts = ConnectOptions::new(url);
         opts.max_connections(options.max_connections)
             .min_connections(1)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10))
+            .connect_timeout(options.acquire_timeout)
+            .acquire_timeout(options.acquire_timeout)
             .sqlx_logging(false);
         if backend == Backend::Sqlite {
-            opts.map_sqlx_sqlite_opts(|o| {
+            let busy_timeout = options.sqlite_busy_timeout;
+            opts.map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(15))
+                    .busy_timeout(busy_timeout)
                     .foreign_keys(true)
                     .create_if_missing(true)
             });

@@ -478,37 +478,81 @@ impl Store {
     }
 
     /// Relays PostgreSQL notifications to this process's live subscribers (every instance
-    /// runs one). Reconnects when the connection drops.
+    /// runs one). When the connection drops (the database restarts, the network breaks) it
+    /// reconnects, retrying every second, and then replays the events committed since shortly
+    /// before the loss: their notifications went to nobody. Subscribers get an event twice
+    /// at worst (the event stream sends each id once).
     pub fn start_listener(&self) -> Option<tokio::task::JoinHandle<()>> {
         if self.backend != Backend::Postgres {
             return None;
         }
         let store = self.clone();
         Some(tokio::spawn(async move {
+            let mut lost_at = None;
             loop {
-                if let Err(e) = store.listen().await {
-                    tracing::warn!(error = %e, "event listener stopped; reconnecting");
+                if let Err(e) = store.listen(&mut lost_at).await {
+                    if lost_at.is_none() {
+                        tracing::warn!(error = %e, "event listener lost its connection; reconnecting");
+                    } else {
+                        tracing::debug!(error = %e, "event listener still disconnected");
+                    }
                 }
+                lost_at.get_or_insert_with(domain::time::now);
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
         }))
     }
 
-    async fn listen(&self) -> Result<(), StoreError> {
+    /// Listens until the connection fails. With `lost_at` (an earlier session's end), first
+    /// replays what that gap missed.
+    async fn listen(&self, lost_at: &mut Option<DateTime<Utc>>) -> Result<(), StoreError> {
         let pool = self.db.get_postgres_connection_pool();
-        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool)
-            .await
-            .map_err(|e| StoreError::Config(format!("cannot listen: {e}")))?;
-        listener
-            .listen(NOTIFY_CHANNEL)
-            .await
-            .map_err(|e| StoreError::Config(format!("cannot listen: {e}")))?;
+        let mut listener =
+            sea_orm::sqlx::postgres::PgListener::connect_with(pool).await.map_err(listen_error)?;
+        listener.listen(NOTIFY_CHANNEL).await.map_err(listen_error)?;
+        if let Some(since) = *lost_at {
+            let missed = self.events_since(since - LISTEN_REPLAY_MARGIN, LISTEN_REPLAY_MAX).await?;
+            tracing::info!(replayed = missed.len(), "event listener reconnected");
+            *lost_at = None;
+            for event in missed {
+                let _ = self.live.send(event);
+            }
+        }
         loop {
-            let note = listener.recv().await.map_err(|e| StoreError::Config(format!("listen: {e}")))?;
+            // `try_recv` answers `None` when the connection dropped (`recv` would reconnect
+            // silently, and the gap's notifications would be lost without a replay).
+            let Some(note) = listener.try_recv().await.map_err(listen_error)? else {
+                return Err(StoreError::Unavailable(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::Internal(
+                    "the listening connection closed".into(),
+                ))));
+            };
             let Ok(id) = Uuid::parse_str(note.payload()) else { continue };
             if let Some(event) = outbox_event::Entity::find_by_id(id).one(&self.db).await? {
                 let _ = self.live.send(event.into());
             }
         }
     }
+
+    /// Every workspace's events created at or after `since`, oldest first.
+    async fn events_since(&self, since: DateTime<Utc>, limit: u64) -> Result<Vec<OutboxEvent>, StoreError> {
+        Ok(outbox_event::Entity::find()
+            .filter(outbox_event::Column::CreatedAt.gte(since))
+            .order_by_asc(outbox_event::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(OutboxEvent::from)
+            .collect())
+    }
+}
+
+/// How far before a lost connection the listener replays: an event's time is taken in its
+/// transaction, before the commit that notifies.
+const LISTEN_REPLAY_MARGIN: Duration = Duration::seconds(30);
+/// The most events a reconnecting listener replays.
+const LISTEN_REPLAY_MAX: u64 = 1000;
+
+fn listen_error(e: sea_orm::sqlx::Error) -> StoreError {
+    StoreError::from(sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(e))))
 }

@@ -26,6 +26,12 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
     /// Rate limits (`TICKETD_RATE_LIMIT_*`), `TICKETD_TRUST_PROXY`, `TICKETD_CORS_ORIGINS`.
     pub security: api::SecuritySettings,
+    /// `TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS`: how long a request waits for a database
+    /// connection (reconnecting included) before it answers 503.
+    pub db_acquire_timeout: std::time::Duration,
+    /// `TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS`: how long a SQLite write waits for another
+    /// connection's lock before it answers 503.
+    pub sqlite_busy_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -85,6 +91,19 @@ impl Config {
             trust_proxy: flag("TICKETD_TRUST_PROXY")?,
             cors_origins: parse_origins(var("TICKETD_CORS_ORIGINS").as_deref().unwrap_or(""))?,
         };
+        let seconds = |name: &str, default: u64| -> anyhow::Result<std::time::Duration> {
+            match var(name) {
+                Some(v) => Ok(std::time::Duration::from_secs(
+                    v.parse::<u64>()
+                        .ok()
+                        .filter(|s| *s > 0)
+                        .with_context(|| format!("{name} must be a positive number of seconds"))?,
+                )),
+                None => Ok(std::time::Duration::from_secs(default)),
+            }
+        };
+        let db_acquire_timeout = seconds("TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS", 5)?;
+        let sqlite_busy_timeout = seconds("TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS", 15)?;
         let static_dir = var("TICKETD_STATIC_DIR").map(PathBuf::from);
         if let Some(dir) = &static_dir
             && !dir.is_dir()
@@ -93,6 +112,8 @@ impl Config {
         }
         Ok(Self {
             security,
+            db_acquire_timeout,
+            sqlite_busy_timeout,
             static_dir,
             webhooks_allow_private,
             purge_interval,
@@ -121,6 +142,15 @@ impl Config {
             std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
         }
         Ok(())
+    }
+
+    /// The database pool's settings.
+    pub fn store_options(&self) -> store::StoreOptions {
+        store::StoreOptions {
+            acquire_timeout: self.db_acquire_timeout,
+            sqlite_busy_timeout: self.sqlite_busy_timeout,
+            ..store::StoreOptions::default()
+        }
     }
 
     /// The URL without its password, for logs.
@@ -240,6 +270,8 @@ mod tests {
             webhooks_allow_private: false,
             static_dir: None,
             security: api::SecuritySettings::default(),
+            db_acquire_timeout: std::time::Duration::from_secs(5),
+            sqlite_busy_timeout: std::time::Duration::from_secs(15),
         }
     }
 

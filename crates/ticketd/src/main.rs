@@ -184,7 +184,7 @@ fn main() -> ExitCode {
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
     config.prepare_database_dir()?;
-    let store = Store::connect(&config.database_url, store::StoreOptions::default())
+    let store = Store::connect(&config.database_url, config.store_options())
         .await
         .with_context(|| format!("cannot open the database at {}", config.redacted_database_url()))?;
     store.migrate().await.context("cannot apply migrations")?;

@@ -1446,7 +1446,7 @@ mod notifications_e2e {
 
     /// One request a receiver got.
     #[derive(Debug, Clone)]
-    struct Received {
+    pub(super) struct Received {
         headers: BTreeMap<String, String>,
         body: Vec<u8>,
     }
@@ -1456,20 +1456,20 @@ mod notifications_e2e {
             self.headers.get(name).map_or("", String::as_str)
         }
 
-        fn json(&self) -> Value {
+        pub(super) fn json(&self) -> Value {
             serde_json::from_slice(&self.body).expect("a JSON delivery")
         }
     }
 
     /// A local webhook receiver: records every request, answers 200, closes the connection.
-    struct Receiver {
-        port: u16,
+    pub(super) struct Receiver {
+        pub(super) port: u16,
         requests: Arc<Mutex<Vec<Received>>>,
         task: tokio::task::JoinHandle<()>,
     }
 
     impl Receiver {
-        async fn start(port: u16) -> Self {
+        pub(super) async fn start(port: u16) -> Self {
             let listener =
                 tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind the receiver");
             let port = listener.local_addr().expect("the receiver's address").port();
@@ -1483,11 +1483,11 @@ mod notifications_e2e {
             Receiver { port, requests, task }
         }
 
-        fn requests(&self) -> Vec<Received> {
+        pub(super) fn requests(&self) -> Vec<Received> {
             self.requests.lock().unwrap().clone()
         }
 
-        async fn wait_for(&self, n: usize) -> Vec<Received> {
+        pub(super) async fn wait_for(&self, n: usize) -> Vec<Received> {
             let deadline = Instant::now() + ARRIVAL;
             loop {
                 let requests = self.requests();
@@ -1546,12 +1546,12 @@ mod notifications_e2e {
         sandbox.start_command(cmd, &["serve"]).await
     }
 
-    async fn sign_in(client: &reqwest::Client, server: &Server) -> String {
+    pub(super) async fn sign_in(client: &reqwest::Client, server: &Server) -> String {
         let session = login(client, server, "a@smk.test", ADMIN_PASSWORD).await;
         session["access_token"].as_str().unwrap().to_owned()
     }
 
-    async fn post(
+    pub(super) async fn post(
         client: &reqwest::Client,
         server: &Server,
         path: &str,
@@ -1565,7 +1565,12 @@ mod notifications_e2e {
     }
 
     /// Creates a webhook channel to `url`; returns (channel id, secret).
-    async fn channel(client: &reqwest::Client, server: &Server, bearer: &str, url: &str) -> (String, String) {
+    pub(super) async fn channel(
+        client: &reqwest::Client,
+        server: &Server,
+        bearer: &str,
+        url: &str,
+    ) -> (String, String) {
         let (status, body) = post(
             client,
             server,
@@ -1720,7 +1725,7 @@ mod notifications_e2e {
     }
 
     /// How many backends of this database sit in `LISTEN` (one per running instance).
-    fn listeners(pg: &PgDb) -> usize {
+    pub(super) fn listeners(pg: &PgDb) -> usize {
         let out = Command::new("psql")
             .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-tA", "-c"])
             .arg(format!(
@@ -1736,7 +1741,10 @@ mod notifications_e2e {
     }
 
     /// Reads `ticket.created` frames from an event stream until every id of `want` was seen.
-    async fn stream_until(response: &mut reqwest::Response, want: &BTreeSet<String>) -> Vec<String> {
+    pub(super) async fn stream_until(
+        response: &mut reqwest::Response,
+        want: &BTreeSet<String>,
+    ) -> Vec<String> {
         let deadline = Instant::now() + ARRIVAL;
         let mut buf = String::new();
         let mut seen = Vec::new();
@@ -1876,7 +1884,7 @@ mod notifications_e2e {
 }
 
 // ---------------------------------------------------------------------------------------
-// 8. seed-bulk
+// 10. seed-bulk
 // ---------------------------------------------------------------------------------------
 
 /// Every ticket of a list, walked by cursor.
@@ -2011,4 +2019,374 @@ async fn sqlite_seed_bulk_loads_tickets_the_api_pages_through() {
 #[tokio::test]
 async fn postgres_seed_bulk_loads_tickets_the_api_pages_through() {
     seed_bulk(Backend::Postgres).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// 11. Faults: the database goes away while the server runs (a proxy cuts it), and SQLite
+//     stays locked by another connection. 503 problem+json, never 500; recovery without a
+//     restart. (SIGTERM under load is section 7.)
+// ---------------------------------------------------------------------------------------
+
+mod faults {
+    use super::*;
+    use notifications_e2e::{Receiver, channel, listeners, sign_in, stream_until};
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    use std::net::SocketAddr;
+    use std::sync::{Arc, Mutex};
+
+    /// `TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS` of the server behind the proxy.
+    const ACQUIRE_TIMEOUT_SECS: u64 = 2;
+    /// The longest a request may take to be refused while the database is away.
+    const REFUSAL_BOUND: Duration = Duration::from_secs(ACQUIRE_TIMEOUT_SECS + 3);
+    /// How soon after the database is back readiness and the event listener must be back.
+    const RECOVERY_BOUND: Duration = Duration::from_secs(10);
+    /// `TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS` of the SQLite test.
+    const BUSY_TIMEOUT_SECS: u64 = 2;
+
+    /// A TCP proxy between ticketd and PostgreSQL. `cut` closes its port (new connections
+    /// are refused, as when the server is down) and every open connection; `heal` opens the
+    /// same port again. The machine's PostgreSQL, shared with other tests, is never touched.
+    struct Proxy {
+        port: u16,
+        upstream: SocketAddr,
+        accept: Option<tokio::task::JoinHandle<()>>,
+        connections: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+    }
+
+    impl Proxy {
+        async fn start(upstream: SocketAddr) -> Self {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
+            let port = listener.local_addr().expect("the proxy's address").port();
+            let mut proxy = Proxy { port, upstream, accept: None, connections: Arc::default() };
+            proxy.serve(listener);
+            proxy
+        }
+
+        fn serve(&mut self, listener: tokio::net::TcpListener) {
+            let (upstream, connections) = (self.upstream, self.connections.clone());
+            self.accept = Some(tokio::spawn(async move {
+                while let Ok((mut inbound, _)) = listener.accept().await {
+                    let task = tokio::spawn(async move {
+                        let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await else {
+                            return;
+                        };
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    });
+                    connections.lock().unwrap().push(task.abort_handle());
+                }
+            }));
+        }
+
+        /// Closes the port, then every connection; returns how many were open.
+        async fn cut(&mut self) -> usize {
+            if let Some(accept) = self.accept.take() {
+                accept.abort();
+                // Once it has ended, the listener is closed and no connection is added.
+                let _ = accept.await;
+            }
+            let open = std::mem::take(&mut *self.connections.lock().unwrap());
+            let count = open.iter().filter(|c| !c.is_finished()).count();
+            for connection in open {
+                connection.abort();
+            }
+            count
+        }
+
+        async fn heal(&mut self) {
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+                .await
+                .expect("bind the proxy's port again");
+            self.serve(listener);
+        }
+    }
+
+    impl Drop for Proxy {
+        fn drop(&mut self) {
+            if let Some(accept) = self.accept.take() {
+                accept.abort();
+            }
+            for connection in self.connections.lock().unwrap().drain(..) {
+                connection.abort();
+            }
+        }
+    }
+
+    /// A response, read whole, with how long it took.
+    struct Answer {
+        status: StatusCode,
+        headers: reqwest::header::HeaderMap,
+        body: Value,
+        took: Duration,
+    }
+
+    async fn send(request: reqwest::RequestBuilder) -> Answer {
+        let started = Instant::now();
+        let resp = request.send().await.expect("an answer, not a connection error or a timeout");
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let body = resp.json().await.unwrap_or(Value::Null);
+        Answer { status, headers, body, took: started.elapsed() }
+    }
+
+    /// 503 `application/problem+json` with `Retry-After`, within `REFUSAL_BOUND`.
+    #[track_caller]
+    fn assert_unavailable(what: &str, answer: &Answer) {
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{what}: {}", answer.body);
+        assert_eq!(
+            answer.headers.get("content-type").and_then(|v| v.to_str().ok()),
+            Some("application/problem+json"),
+            "{what}"
+        );
+        let retry_after = answer.headers.get("retry-after").and_then(|v| v.to_str().ok());
+        assert!(
+            retry_after.is_some_and(|v| v.parse::<u64>().is_ok_and(|s| s > 0)),
+            "{what}: {retry_after:?}"
+        );
+        assert_eq!(answer.body["status"], 503, "{what}: {}", answer.body);
+        assert!(
+            answer.body["type"].as_str().is_some_and(|t| t.ends_with("/unavailable")),
+            "{what}: {}",
+            answer.body
+        );
+        assert!(answer.took < REFUSAL_BOUND, "{what} took {:?}", answer.took);
+    }
+
+    fn ticket(subject: &str) -> Value {
+        json!({ "subject": subject, "body": "Fault test" })
+    }
+
+    /// Polls `check` every 100 ms until it holds; panics after `bound`.
+    async fn wait_until<F, Fut>(what: &str, bound: Duration, mut check: F) -> Duration
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let started = Instant::now();
+        while !check().await {
+            assert!(started.elapsed() < bound, "{what}: not within {bound:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        started.elapsed()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_outage_answers_503_and_recovers_without_restart() {
+        let started = Instant::now();
+        let sandbox = Sandbox::new(Backend::Postgres);
+        create_smoke_workspace(&sandbox).success();
+        let pg = sandbox.pg.as_ref().unwrap();
+        let mut proxy = Proxy::start("127.0.0.1:5432".parse().unwrap()).await;
+        let mut cmd = sandbox.command(&["serve"]);
+        cmd.env("DATABASE_URL", format!("postgres://postgres:postgres@127.0.0.1:{}/{}", proxy.port, pg.name))
+            .env("TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS", ACQUIRE_TIMEOUT_SECS.to_string())
+            .env("TICKETD_WEBHOOK_ALLOW_PRIVATE", "true");
+        let server = sandbox.start_command(cmd, &["serve"]).await;
+        wait_until("the server LISTENs", STARTUP_TIMEOUT, || async { listeners(pg) == 1 }).await;
+
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+        let bearer = sign_in(&client, &server).await;
+        let receiver = Receiver::start(0).await;
+        channel(&client, &server, &bearer, &format!("http://127.0.0.1:{}/hook", receiver.port)).await;
+        // The event stream stays open across the outage (a client of its own: no timeout).
+        let mut stream = reqwest::Client::new()
+            .get(server.url("/api/v1/events"))
+            .bearer_auth(&bearer)
+            .send()
+            .await
+            .expect("open the event stream");
+        assert_eq!(stream.status(), StatusCode::OK);
+        let tickets = server.url("/api/v1/tickets");
+        let mut before = BTreeSet::new();
+        for n in 0..3 {
+            let answer =
+                send(client.post(&tickets).bearer_auth(&bearer).json(&ticket(&format!("before {n}")))).await;
+            assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+            before.insert(answer.body["id"].as_str().unwrap().to_owned());
+        }
+        stream_until(&mut stream, &before).await;
+        receiver.wait_for(3).await;
+
+        // The database goes away, with requests in flight.
+        let load: Vec<_> = (0..4)
+            .map(|task| {
+                let (client, tickets, bearer) = (client.clone(), tickets.clone(), bearer.clone());
+                tokio::spawn(async move {
+                    let mut answers = Vec::new();
+                    for n in 0.. {
+                        let subject = format!("load {task}-{n}");
+                        let answer = if n % 2 == 0 {
+                            send(client.post(&tickets).bearer_auth(&bearer).json(&ticket(&subject))).await
+                        } else {
+                            send(client.get(&tickets).bearer_auth(&bearer)).await
+                        };
+                        let refused = answer.status == StatusCode::SERVICE_UNAVAILABLE;
+                        answers.push((subject, answer));
+                        if refused {
+                            return answers;
+                        }
+                    }
+                    unreachable!()
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let cut = proxy.cut().await;
+        let mut load_created = BTreeSet::new();
+        for task in load {
+            for (subject, answer) in task.await.unwrap() {
+                match answer.status {
+                    StatusCode::OK => {}
+                    StatusCode::CREATED => {
+                        load_created.insert(subject);
+                    }
+                    _ => assert_unavailable(&format!("{subject}, in flight at the cut"), &answer),
+                }
+            }
+        }
+        assert!(!load_created.is_empty(), "the load created nothing before the cut");
+        assert!(cut >= 2, "the pool and the listener had connections open: {cut}");
+        let mut during = Vec::new();
+        for round in 0..2 {
+            let (ready, list, create, health) = tokio::join!(
+                send(client.get(server.url("/readyz"))),
+                send(client.get(&tickets).bearer_auth(&bearer)),
+                send(client.post(&tickets).bearer_auth(&bearer).json(&ticket(&format!("during {round}")))),
+                send(client.get(server.url("/healthz"))),
+            );
+            assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "round {round}: {}", ready.body);
+            assert_eq!(ready.body["database"], "unavailable", "{}", ready.body);
+            assert!(ready.took < REFUSAL_BOUND, "readiness took {:?}", ready.took);
+            assert_unavailable(&format!("round {round}: GET /api/v1/tickets"), &list);
+            assert_unavailable(&format!("round {round}: POST /api/v1/tickets"), &create);
+            assert_eq!(health.status, StatusCode::OK, "liveness does not depend on the database");
+            assert!(health.took < Duration::from_secs(1), "liveness took {:?}", health.took);
+            during.push([ready.took, list.took, create.took]);
+        }
+        // The listener's connection is gone too, not merely idle.
+        let pg_gone =
+            wait_until("the LISTEN connection ends", RECOVERY_BOUND, || async { listeners(pg) == 0 }).await;
+
+        // It comes back: no restart, readiness first, then everything else.
+        proxy.heal().await;
+        let ready_after = wait_until("readiness returns", RECOVERY_BOUND, || async {
+            matches!(client.get(server.url("/readyz")).send().await, Ok(r) if r.status() == StatusCode::OK)
+        })
+        .await;
+        let mut after = BTreeSet::new();
+        let answer = send(client.post(&tickets).bearer_auth(&bearer).json(&ticket("after 0"))).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        after.insert(answer.body["id"].as_str().unwrap().to_owned());
+        let listening_after =
+            wait_until("the server LISTENs again", RECOVERY_BOUND, || async { listeners(pg) == 1 }).await;
+        let answer = send(client.post(&tickets).bearer_auth(&bearer).json(&ticket("after 1"))).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        after.insert(answer.body["id"].as_str().unwrap().to_owned());
+
+        // The stream opened before the outage gets the new tickets (the relay reconnected and
+        // replayed what it missed), and the webhook worker delivers them.
+        stream_until(&mut stream, &after).await;
+        let want: BTreeSet<String> = before.union(&after).cloned().collect();
+        wait_until("the webhooks of the tickets before and after", Duration::from_secs(30), || async {
+            let delivered: BTreeSet<String> = receiver
+                .requests()
+                .iter()
+                .map(|r| r.json()["data"]["ticket"]["id"].as_str().unwrap().to_owned())
+                .collect();
+            delivered.is_superset(&want)
+        })
+        .await;
+
+        // Every ticket from before is there, the refused ones are not.
+        let stored: BTreeSet<String> = all_tickets(&client, &server, &bearer)
+            .await
+            .iter()
+            .map(|t| t["subject"].as_str().unwrap().to_owned())
+            .collect();
+        let expected: BTreeSet<String> =
+            ["before 0", "before 1", "before 2", "after 0", "after 1"].map(String::from).into();
+        assert!(stored.is_superset(&expected), "{stored:?}");
+        assert!(stored.is_superset(&load_created), "a 201 of the load lost: {stored:?}");
+        // A write cut mid-commit may have committed although it answered 503 (a retry with
+        // an Idempotency-Key would find it); nothing else is there.
+        let extra: Vec<_> = stored.difference(&expected).filter(|s| !s.starts_with("load ")).collect();
+        assert!(extra.is_empty(), "tickets created while the database was away: {extra:?}");
+
+        let log = server.terminate();
+        assert!(!log.contains("internal error"), "a 500 during the outage:\n{log}");
+        assert!(log.contains("event listener reconnected"), "{log}");
+        eprintln!(
+            "outage: {} created by the load before the cut; refused in {during:?}; LISTEN gone after {pg_gone:?}; ready {ready_after:?} \
+             after healing, LISTEN again {listening_after:?} later; the test took {:?}",
+            load_created.len(),
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_locked_database_waits_then_answers_503() {
+        let started = Instant::now();
+        let sandbox = Sandbox::new(Backend::Sqlite);
+        create_smoke_workspace(&sandbox).success();
+        let mut cmd = sandbox.command(&["serve"]);
+        cmd.env("TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS", BUSY_TIMEOUT_SECS.to_string());
+        let server = sandbox.start_command(cmd, &["serve"]).await;
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+        let bearer = sign_in(&client, &server).await;
+        let tickets = server.url("/api/v1/tickets");
+
+        // Another program on the same file: a connection of the test's own takes the write
+        // lock (BEGIN IMMEDIATE) and keeps it.
+        let url = format!("sqlite://{}?mode=rw", sandbox.path("data/ticketd.sqlite").display());
+        let holder =
+            store::Store::connect(&url, store::StoreOptions::default()).await.expect("open the file");
+        let immediate = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+
+        // 1. A lock shorter than the busy timeout: the write waits for it, then succeeds.
+        let lock = holder.connection().begin_with_options(immediate).await.expect("take the lock");
+        let locked_at = Instant::now();
+        let write = tokio::spawn(send(client.post(&tickets).bearer_auth(&bearer).json(&ticket("waited"))));
+        // Readers are not blocked (WAL).
+        let (ready, list) = tokio::join!(
+            send(client.get(server.url("/readyz"))),
+            send(client.get(&tickets).bearer_auth(&bearer))
+        );
+        assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        assert!(list.took < Duration::from_secs(1), "a read waited for the write lock: {:?}", list.took);
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert!(!write.is_finished(), "the write did not wait for the lock");
+        lock.rollback().await.expect("release the lock");
+        let held = locked_at.elapsed();
+        let waited = write.await.unwrap();
+        assert_eq!(waited.status, StatusCode::CREATED, "{}", waited.body);
+        assert!(waited.took >= Duration::from_millis(800), "{:?}", waited.took);
+
+        // 2. A lock that outlasts the busy timeout: 503 problem+json, not 500.
+        let lock = holder.connection().begin_with_options(immediate).await.expect("take the lock");
+        let refused = send(client.post(&tickets).bearer_auth(&bearer).json(&ticket("refused"))).await;
+        assert_unavailable("POST while locked beyond the busy timeout", &refused);
+        assert!(refused.took >= Duration::from_secs(BUSY_TIMEOUT_SECS) - Duration::from_millis(100));
+        lock.rollback().await.expect("release the lock");
+
+        // 3. Released: writes work again; the refused ticket was not stored.
+        let answer = send(client.post(&tickets).bearer_auth(&bearer).json(&ticket("after"))).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        let stored: BTreeSet<String> = all_tickets(&client, &server, &bearer)
+            .await
+            .iter()
+            .map(|t| t["subject"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(stored, ["waited", "after"].map(String::from).into());
+        holder.close().await.expect("close the holder");
+        let log = server.terminate();
+        assert!(!log.contains("internal error"), "a 500 while locked:\n{log}");
+        eprintln!(
+            "sqlite lock: a write waited {:?} for a {held:?} lock; refused after {:?}; the test took {:?}",
+            waited.took,
+            refused.took,
+            started.elapsed()
+        );
+    }
 }
