@@ -269,19 +269,19 @@ async fn invoke(
     if tool_call_id.is_empty() || tool_call_id.len() > TOOL_CALL_ID_MAX {
         errors.add("tool_call_id", format!("must be 1 to {TOOL_CALL_ID_MAX} characters"));
     }
-    let conversation =
-        match state.store.conversation(auth.workspace_id(), ConversationId(conversation_id)).await {
-            Ok(c) if c.summary.agent_id == agent.id => Some(c),
-            Ok(_) => {
-                errors.add("conversation_id", "this conversation belongs to another agent");
-                None
-            }
-            Err(store::StoreError::NotFound) => {
-                errors.add("conversation_id", "no such conversation in this workspace (it may have expired)");
-                None
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let conversation_id = ConversationId(conversation_id);
+    let conversation = match state.store.conversation_agent(auth.workspace_id(), conversation_id).await {
+        Ok(owner) if owner == agent.id => Some(conversation_id),
+        Ok(_) => {
+            errors.add("conversation_id", "this conversation belongs to another agent");
+            None
+        }
+        Err(store::StoreError::NotFound) => {
+            errors.add("conversation_id", "no such conversation in this workspace (it may have expired)");
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
     // One arm per tool: its input parser and its handler.
     let new_ticket = match definition.name {
         "open_ticket" => match tool::parse_open_ticket(&input) {
@@ -301,7 +301,7 @@ async fn invoke(
         definition,
         new_ticket,
         agent.id,
-        conversation.summary.id,
+        conversation,
         &tool_call_id,
         &input,
         auth.actor(),

@@ -307,7 +307,10 @@ pub async fn create_lead_event(
         .map(Email::into_inner);
     let ws = auth.workspace_id();
     if let Some(id) = conversation_id
-        && matches!(state.store.conversation(ws, ConversationId(id)).await, Err(store::StoreError::NotFound))
+        && matches!(
+            state.store.conversation_agent(ws, ConversationId(id)).await,
+            Err(store::StoreError::NotFound)
+        )
     {
         errors.add("conversation_id", "no such conversation in this workspace");
     }

@@ -178,6 +178,24 @@ impl Store {
     }
 
     /// A conversation (live, or kept by a ticket) with its whole thread and its tickets.
+    /// The agent a conversation belongs to: one indexed lookup, for callers that need no
+    /// transcript (tool invocations, lead events).
+    pub async fn conversation_agent(
+        &self,
+        ws: WorkspaceId,
+        id: ConversationId,
+    ) -> Result<AgentId, StoreError> {
+        conversation::Entity::find_by_id(id.0)
+            .filter(conversation::Column::WorkspaceId.eq(ws.0))
+            .select_only()
+            .column(conversation::Column::AgentId)
+            .into_tuple::<Uuid>()
+            .one(&self.db)
+            .await?
+            .map(AgentId)
+            .ok_or(StoreError::NotFound)
+    }
+
     pub async fn conversation(
         &self,
         ws: WorkspaceId,
