@@ -22,6 +22,7 @@
 # What is fuzzed, and how (so that the fuzzer cannot make its own later requests useless):
 # - It calls as an API token of the demo workspace (ACME, from `ticketd seed-demo`) holding
 #   every scope, so the documented examples (`ACME-12`…) name real rows.
+# - The tool invocation is aimed at the demo's help-center agent (a random id names none).
 # - Pass 1: every operation except the destructive ones (DELETE …) and `GET /events`
 #   (a Server-Sent Events stream never ends: it has its own tests in the Rust suite).
 # - Pass 2: `POST /conversations/{id}/escalate` is for signed-in operators only (a token
@@ -113,6 +114,16 @@ echo "== seeding the demo workspace and an all-scopes API token ($db)"
 token="$("$bin" token create --workspace ACME --name schemathesis \
     --scopes tickets:read,tickets:write,conversations:write,tools:invoke,admin 2>>"$work/seed.log")"
 
+# Random ids name no agent: the tool invocation would only ever answer 404. Aim it at the
+# demo's help-center agent (which has the `open_ticket` tool) so that its body is fuzzed.
+agent="$(sed -n 's/^ *agent Helpdesk Bot (help_center): \([0-9a-f-]*\)$/\1/p' "$work/seed.log")"
+[ -n "$agent" ] || { cat "$work/seed.log" >&2; echo "no help-center agent in the demo data" >&2; exit 1; }
+cat >"$work/schemathesis.toml" <<TOML
+[[operations]]
+include-operation-id = "invoke_tool"
+parameters = { "path.id" = "$agent", "path.name" = "open_ticket" }
+TOML
+
 "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!
 base=""
@@ -146,7 +157,7 @@ pass() {
     shift 2
     echo
     echo "== schemathesis: $name ($examples examples per operation, $db)"
-    "$ST" run openapi.yaml \
+    "$ST" --config-file "$work/schemathesis.toml" run openapi.yaml \
         --url "$base" \
         --header "Authorization: Bearer $credential" \
         --checks all \
