@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, the wasm build of the shared API types, every
-# unit and integration test on SQLite and PostgreSQL, then the admin app built for real and
-# driven in headless Chromium (needs `chromium` and `chromium-driver`; .ci/run installs them).
+# unit and integration test on SQLite and PostgreSQL, a bounded Schemathesis fuzzing pass
+# over the OpenAPI document (needs python3; the script installs Schemathesis in a virtualenv),
+# then the admin app built for real and driven in headless Chromium (needs `chromium` and
+# `chromium-driver`; .ci/run installs them).
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres); set TEST_DATABASE_URL to use another
 # server (an admin URL: tests create and drop a database of their own each).
@@ -24,6 +26,9 @@ cargo clippy --target wasm32-unknown-unknown -p frontend -- -D warnings
 
 step "tests (SQLite and PostgreSQL; the admin app's logic natively)"
 cargo test --workspace
+
+step "API fuzzing: a bounded Schemathesis pass against a real ticketd (scripts/schemathesis.sh)"
+./scripts/schemathesis.sh
 
 step "build the admin app"
 ./scripts/build-frontend.sh

@@ -83,13 +83,15 @@ pub struct Member {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[cfg_attr(feature = "openapi", schema(example = "admin@acme.test"))]
+    /// At most 254 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "admin@acme.test", min_length = 1, max_length = 254))]
     pub email: String,
-    #[cfg_attr(feature = "openapi", schema(example = "admin password"))]
+    /// At most 256 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "admin password", min_length = 1, max_length = 256))]
     pub password: String,
     /// The workspace's ticket prefix or id; needed only when the user belongs to several.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = "ACME"))]
+    #[cfg_attr(feature = "openapi", schema(example = "ACME", max_length = 36))]
     pub workspace: Option<String>,
 }
 
@@ -140,9 +142,11 @@ pub struct CreatedApiToken {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiTokenRequest {
-    #[cfg_attr(feature = "openapi", schema(example = "chat backend"))]
+    /// 1–100 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "chat backend", min_length = 1, max_length = 100))]
     pub name: String,
-    #[cfg_attr(feature = "openapi", schema(example = json!(["conversations:write", "tools:invoke", "tickets:read"])))]
+    /// At least one scope.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, example = json!(["conversations:write", "tools:invoke", "tickets:read"])))]
     pub scopes: Vec<Scope>,
 }
 
@@ -245,13 +249,13 @@ pub struct CreateTicketRequest {
     /// 1–120 characters, trimmed.
     #[cfg_attr(
         feature = "openapi",
-        schema(example = "Refund for order #5521 not received", max_length = 120)
+        schema(example = "Refund for order #5521 not received", min_length = 1, max_length = 120)
     )]
     pub subject: String,
     /// Required, at most 20,000 characters.
     #[cfg_attr(
         feature = "openapi",
-        schema(example = "Paid twice on May 2; asked for a refund.", max_length = 20000)
+        schema(example = "Paid twice on May 2; asked for a refund.", min_length = 1, max_length = 20000)
     )]
     pub body: String,
     /// Defaults to `normal`.
@@ -260,7 +264,8 @@ pub struct CreateTicketRequest {
     /// A member to assign; the ticket then starts `pending`.
     #[serde(default)]
     pub assigned_to_user_id: Option<Uuid>,
-    /// Your own context, kept on the ticket; `source` is always set to `api`.
+    /// Your own context, kept on the ticket; `source` is always set to `api`. At most 50
+    /// keys of 1–100 characters, and 16 KiB of JSON.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, example = json!({"crm_id": "C-88"})))]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
@@ -272,17 +277,19 @@ pub struct CreateTicketRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdateTicketRequest {
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Status))]
     pub status: Option<Status>,
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Priority))]
     pub priority: Option<Priority>,
     /// A member's id, or null to unassign. Assigning an open ticket makes it `pending`;
     /// unassigning a pending one makes it `open` (unless `status` is also given).
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>, nullable))]
     pub assigned_to_user_id: Option<Option<Uuid>>,
-    /// Operator notes; null or blank clears them.
+    /// Operator notes, at most 20,000 characters; null or blank clears them.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 20000))]
     pub notes: Option<Option<String>>,
 }
 
@@ -293,6 +300,101 @@ where
     T: Deserialize<'de>,
 {
     T::deserialize(deserializer).map(Some)
+}
+
+/// serde's derived structs also read JSON arrays (`"visitor": ["Jane", null]` fills the
+/// fields in order); the API's objects are objects. A nested struct goes through one of
+/// these so that an array is a type error (422) like any other.
+struct ObjectOnly<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ObjectOnly<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+    }
+}
+
+impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for ObjectOnly<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+fn object_only<T>() -> ObjectOnly<T> {
+    ObjectOnly(std::marker::PhantomData)
+}
+
+/// An optional object: absent or `null` is `None`, an array is an error.
+fn optional_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct OptionVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for OptionVisitor<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object or null")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+            d.deserialize_map(object_only()).map(Some)
+        }
+    }
+    deserializer.deserialize_option(OptionVisitor(std::marker::PhantomData))
+}
+
+/// An object that may be absent but, when present, is neither `null` nor an array.
+fn not_null_object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    deserializer.deserialize_map(object_only()).map(Some)
+}
+
+/// An optional array of objects.
+fn optional_objects<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct SeqVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for SeqVisitor<T> {
+        type Value = Option<Vec<T>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an array of JSON objects, or null")
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(256));
+            while let Some(item) = seq.next_element_seed(object_only())? {
+                items.push(item);
+            }
+            Ok(Some(items))
+        }
+    }
+    deserializer.deserialize_option(SeqVisitor(std::marker::PhantomData))
 }
 
 /// Tells a field that is present (even as `null`) from one that is absent.
@@ -402,11 +504,12 @@ pub struct Agent {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateAgentRequest {
-    #[cfg_attr(feature = "openapi", schema(example = "Sales Bot"))]
+    /// 1–100 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "Sales Bot", min_length = 1, max_length = 100))]
     pub name: String,
     pub vertical: Vertical,
     /// e.g. `{"capabilities": ["ticketing"]}` to let a sales agent open tickets.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     pub vertical_overrides: Option<VerticalOverrides>,
 }
 
@@ -415,11 +518,15 @@ pub struct CreateAgentRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateAgentRequest {
+    /// 1–100 characters.
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 100))]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vertical))]
     pub vertical: Option<Vertical>,
-    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "not_null_object", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = VerticalOverrides))]
     pub vertical_overrides: Option<VerticalOverrides>,
 }
 
@@ -443,8 +550,12 @@ pub struct Tool {
 pub struct InvokeToolRequest {
     /// The conversation the bot is in (it must be this agent's).
     pub conversation_id: Uuid,
-    /// The LLM's id for this call: retries with the same id return the same ticket.
-    #[cfg_attr(feature = "openapi", schema(example = "toolu_01A09q90qw90lq917835lq9"))]
+    /// The LLM's id for this call (1–200 characters): retries with the same id return the
+    /// same ticket.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "toolu_01A09q90qw90lq917835lq9", min_length = 1, max_length = 200)
+    )]
     pub tool_call_id: String,
     /// The tool's input, as the model produced it.
     #[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"subject": "Refund for order #5521", "body": "Paid twice on May 2 (order #5521); card ending 4242. Wants the duplicate refunded.", "priority": "high"})))]
@@ -467,11 +578,13 @@ pub struct TicketOpened {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Visitor {
+    /// At most 100 characters.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = "Jane Doe"))]
+    #[cfg_attr(feature = "openapi", schema(example = "Jane Doe", max_length = 100))]
     pub name: Option<String>,
+    /// At most 254 characters.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = "jane@example.com"))]
+    #[cfg_attr(feature = "openapi", schema(example = "jane@example.com", max_length = 254))]
     pub email: Option<String>,
 }
 
@@ -481,7 +594,11 @@ pub struct Visitor {
 #[serde(deny_unknown_fields)]
 pub struct NewMessage {
     pub role: MessageRole,
-    #[cfg_attr(feature = "openapi", schema(example = "My order never arrived."))]
+    /// 1–20,000 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "My order never arrived.", min_length = 1, max_length = 20000)
+    )]
     pub content: String,
 }
 
@@ -491,10 +608,10 @@ pub struct NewMessage {
 #[serde(deny_unknown_fields)]
 pub struct CreateConversationRequest {
     pub agent_id: Uuid,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_object")]
     pub visitor: Option<Visitor>,
     /// The first messages, oldest first (at most 200).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_objects")]
     pub messages: Option<Vec<NewMessage>>,
 }
 
@@ -542,12 +659,17 @@ pub struct Conversation {
 pub struct EscalateRequest {
     #[cfg_attr(
         feature = "openapi",
-        schema(example = "Visitor needs a refund for order #5521", max_length = 120)
+        schema(example = "Visitor needs a refund for order #5521", min_length = 1, max_length = 120)
     )]
     pub subject: String,
+    /// 1–20,000 characters.
     #[cfg_attr(
         feature = "openapi",
-        schema(example = "Left the chat before we could confirm the refund; call back.")
+        schema(
+            example = "Left the chat before we could confirm the refund; call back.",
+            min_length = 1,
+            max_length = 20000
+        )
     )]
     pub body: String,
     #[serde(default)]
@@ -580,10 +702,18 @@ pub struct CtaRule {
 #[serde(deny_unknown_fields)]
 pub struct CreateCtaRuleRequest {
     pub kind: CtaKind,
+    /// The button's text, 1–60 characters.
+    #[cfg_attr(feature = "openapi", schema(example = "Talk to a human", min_length = 1, max_length = 60))]
     pub label: String,
     #[serde(default)]
     pub agent_id: Option<Uuid>,
+    /// At most 200 characters; placeholders `{visitor_name}`, `{visitor_email}`,
+    /// `{agent_name}`, `{first_message}`.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Callback request from {visitor_name}", max_length = 200)
+    )]
     pub subject_template: Option<String>,
     /// Defaults to `normal`.
     #[serde(default)]
@@ -598,19 +728,23 @@ pub struct CreateCtaRuleRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCtaRuleRequest {
+    /// 1–60 characters.
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, min_length = 1, max_length = 60))]
     pub label: Option<String>,
     /// An agent's id, or null for every agent.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Uuid>, nullable))]
     pub agent_id: Option<Option<Uuid>>,
-    /// A template, or null for none.
+    /// A template (at most 200 characters), or null for none.
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 200))]
     pub subject_template: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Priority))]
     pub priority: Option<Priority>,
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = bool))]
     pub enabled: Option<bool>,
 }
 
@@ -654,13 +788,20 @@ pub struct CreatedNotificationChannel {
 #[serde(deny_unknown_fields)]
 pub struct CreateNotificationChannelRequest {
     pub kind: ChannelKind,
-    /// http(s); loopback and private addresses are refused unless the server allows them.
+    /// http(s), at most 2048 characters; loopback and private addresses are refused unless
+    /// the server allows them.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "https://hooks.example.com/ticketd", max_length = 2048)
+    )]
     pub url: String,
-    /// Defaults to `lead.created`, `ticket.created` and `ticket.updated`.
+    /// Defaults to `lead.created`, `ticket.created` and `ticket.updated`; at least one.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub events: Option<Vec<EventType>>,
     /// 16–200 characters; generated when absent.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(min_length = 16, max_length = 200))]
     pub secret: Option<String>,
     /// Defaults to true.
     #[serde(default)]
@@ -672,11 +813,16 @@ pub struct CreateNotificationChannelRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateNotificationChannelRequest {
+    /// http(s), at most 2048 characters.
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 2048))]
     pub url: Option<String>,
+    /// At least one event type.
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<EventType>, min_items = 1))]
     pub events: Option<Vec<EventType>>,
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = bool))]
     pub enabled: Option<bool>,
 }
 
@@ -708,18 +854,28 @@ pub struct Delivery {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeadEventRequest {
+    /// At most 200 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "Jane Doe", max_length = 200))]
     pub name: Option<String>,
+    /// At most 254 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "jane@example.com", max_length = 254))]
     pub email: Option<String>,
+    /// At most 50 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "+1 555 0100", max_length = 50))]
     pub phone: Option<String>,
     #[serde(default)]
     pub conversation_id: Option<Uuid>,
     #[serde(default)]
     pub agent_id: Option<Uuid>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(example = "Wants a demo for 20 seats next week"))]
+    /// At most 2,000 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "Wants a demo for 20 seats next week", max_length = 2000)
+    )]
     pub summary: Option<String>,
 }
 
@@ -747,6 +903,41 @@ mod tests {
             serde_json::from_str::<UpdateTicketRequest>("{}").unwrap(),
             UpdateTicketRequest::default()
         );
+    }
+
+    #[test]
+    fn nested_objects_must_be_objects() {
+        let ok: CreateConversationRequest = serde_json::from_str(
+            r#"{"agent_id": "00000000-0000-0000-0000-000000000000", "visitor": {"name": "Jo"}, "messages": [{"role": "visitor", "content": "hi"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.visitor.unwrap().name.as_deref(), Some("Jo"));
+        assert_eq!(ok.messages.unwrap().len(), 1);
+        let none: CreateConversationRequest = serde_json::from_str(
+            r#"{"agent_id": "00000000-0000-0000-0000-000000000000", "visitor": null, "messages": null}"#,
+        )
+        .unwrap();
+        assert_eq!((none.visitor, none.messages), (None, None));
+        for bad in [
+            r#""visitor": [null, null]"#,
+            r#""visitor": ["Jo", "jo@example.com"]"#,
+            r#""messages": [["visitor", "hi"]]"#,
+            r#""messages": {"role": "visitor"}"#,
+        ] {
+            let json = format!(r#"{{"agent_id": "00000000-0000-0000-0000-000000000000", {bad}}}"#);
+            assert!(serde_json::from_str::<CreateConversationRequest>(&json).is_err(), "{bad}");
+        }
+        assert!(
+            serde_json::from_str::<CreateAgentRequest>(
+                r#"{"name": "a", "vertical": "sales", "vertical_overrides": [[]]}"#
+            )
+            .is_err()
+        );
+        assert!(serde_json::from_str::<UpdateAgentRequest>(r#"{"vertical_overrides": [[]]}"#).is_err());
+        assert!(serde_json::from_str::<UpdateAgentRequest>(r#"{"vertical_overrides": null}"#).is_err());
+        let patch: UpdateAgentRequest =
+            serde_json::from_str(r#"{"vertical_overrides": {"capabilities": []}}"#).unwrap();
+        assert_eq!(patch.vertical_overrides, Some(VerticalOverrides::default()));
     }
 
     #[test]

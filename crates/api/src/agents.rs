@@ -16,8 +16,6 @@ use crate::error::ApiError;
 use crate::extract::{Auth, JsonBody, SMALL_BODY_LIMIT};
 use crate::{AppState, convert, parse_id};
 
-const TOOL_CALL_ID_MAX: usize = 200;
-
 async fn find_agent(state: &AppState, auth: &Auth, id: &str) -> Result<store::Agent, ApiError> {
     Ok(state.store.agent(auth.workspace_id(), AgentId(parse_id(id)?)).await?)
 }
@@ -265,10 +263,8 @@ async fn invoke(
     }
     let InvokeToolRequest { conversation_id, tool_call_id, input } = body?.0;
     let mut errors = FieldErrors::new();
-    let tool_call_id = tool_call_id.trim().to_owned();
-    if tool_call_id.is_empty() || tool_call_id.len() > TOOL_CALL_ID_MAX {
-        errors.add("tool_call_id", format!("must be 1 to {TOOL_CALL_ID_MAX} characters"));
-    }
+    let tool_call_id =
+        errors.check("tool_call_id", tool::parse_tool_call_id(&tool_call_id)).unwrap_or_default();
     let conversation_id = ConversationId(conversation_id);
     let conversation = match state.store.conversation_agent(auth.workspace_id(), conversation_id).await {
         Ok(owner) if owner == agent.id => Some(conversation_id),

@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use api_types::{LoginRequest, LoginResponse, Me, Problem, TokenSummary};
 use domain::auth::Requirement;
+use domain::workspace::LoginInput;
 use store::accounts::LoginError;
 
 use crate::error::ApiError;
@@ -36,16 +37,8 @@ pub async fn login(
     // Every attempt counts against the address, even a malformed one.
     state.security.check_login_ip(&req)?;
     let LoginRequest { email, password, workspace } = body?.0;
-    let mut errors = domain::FieldErrors::new();
-    if email.trim().is_empty() {
-        errors.add("email", "this field is required");
-    }
-    if password.is_empty() {
-        errors.add("password", "this field is required");
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    let LoginInput { email, password, workspace } =
+        LoginInput::parse(&email, &password, workspace.as_deref())?;
     state.security.check_login_account(&email)?;
     let session = match state.store.authenticate(&email, &password, workspace.as_deref()).await {
         Ok(session) => session,

@@ -100,8 +100,8 @@ pub async fn add_message(
     tag = "conversations",
     security(("bearer" = [])),
     params(
-        ("page" = Option<u64>, Query, description = "Page number, from 1", example = 1),
-        ("per_page" = Option<u64>, Query, description = "Rows per page, 1–100 (default 25)", example = 25),
+        ("page" = Option<u64>, Query, description = "Page number, from 1", example = 1, minimum = 1, maximum = 4294967295u64),
+        ("per_page" = Option<u64>, Query, description = "Rows per page, 1–100 (default 25)", example = 25, minimum = 1, maximum = 100),
     ),
     responses(
         (status = 200, description = "One page of live conversations", body = List<ConversationSummary>),

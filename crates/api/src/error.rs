@@ -24,6 +24,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// A documented path called with a method it does not have.
+    #[error("this resource answers {}", .0.join(", "))]
+    MethodNotAllowed(Vec<String>),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -66,6 +69,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
             ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
             ApiError::NotFound => ("not-found", "Not found"),
+            ApiError::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
             ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
@@ -111,6 +115,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -134,6 +139,11 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         if matches!(root, ApiError::Unauthorized(_)) {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let ApiError::MethodNotAllowed(allowed) = root
+            && let Ok(value) = HeaderValue::from_str(&allowed.join(", "))
+        {
+            response.insert_header((header::ALLOW, value));
         }
         if matches!(root, ApiError::Unavailable(_)) {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
@@ -165,5 +175,52 @@ impl From<StoreError> for ApiError {
             StoreError::Config(e) => ApiError::Internal(e),
             StoreError::Db(e) => ApiError::Internal(e.to_string()),
         }
+    }
+}
+
+/// The documented paths (templates split into segments, `None` for a `{parameter}`) and
+/// the methods each answers, from the OpenAPI document.
+type Routes = Vec<(Vec<Option<String>>, Vec<String>)>;
+
+fn documented_routes() -> &'static Routes {
+    static ROUTES: std::sync::OnceLock<Routes> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| {
+        crate::openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template
+                    .split('/')
+                    .map(|s| (!(s.starts_with('{') && s.ends_with('}'))).then(|| s.to_owned()))
+                    .collect();
+                let json = serde_json::to_value(item).unwrap_or_default();
+                let mut methods: Vec<String> =
+                    ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"]
+                        .into_iter()
+                        .filter(|m| json.get(m.to_ascii_lowercase()).is_some())
+                        .map(str::to_owned)
+                        .collect();
+                methods.sort();
+                (segments, methods)
+            })
+            .collect()
+    })
+}
+
+/// What a request no route took answers: 405 with `Allow` when its path is a documented one
+/// (the method is the problem), else 404.
+pub fn unmatched(path: &str) -> ApiError {
+    let parts: Vec<&str> = path.split('/').collect();
+    let found = documented_routes().iter().find(|(segments, _)| {
+        segments.len() == parts.len()
+            && segments.iter().zip(&parts).all(|(s, p)| match s {
+                Some(literal) => literal == p,
+                None => !p.is_empty(),
+            })
+    });
+    match found {
+        Some((_, methods)) => ApiError::MethodNotAllowed(methods.clone()),
+        None => ApiError::NotFound,
     }
 }

@@ -74,6 +74,13 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::BadRequest("the request body is empty: send a JSON object".into()));
     }
     check_depth(body)?;
+    // serde's structs also read arrays (`[null, null]` fills the fields in order), and a body
+    // whose fields are all optional would be accepted: the API takes objects only.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+    {
+        return Err(ApiError::validation(FieldErrors::single("body", "expected a JSON object")));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match result {
@@ -362,6 +369,11 @@ mod tests {
         assert_eq!(fields(&err(r#"{"subject": "s"}"#)), ["body"]);
         assert_eq!(fields(&err(r#"{"subject": "s", "body": "b", "colour": 1}"#)), ["colour"]);
         assert_eq!(fields(&err(r#"[1]"#)), ["body"]);
+        // Every field of a lead is optional: an array would fill them in order.
+        assert!(matches!(
+            parse_json::<api_types::LeadEventRequest>(b" [null, null]"),
+            Err(ApiError::Validation { .. })
+        ));
         for priority in ["5", "true", "[]", "{}"] {
             let body = format!(r#"{{"subject": "s", "body": "b", "priority": {priority}}}"#);
             assert_eq!(fields(&err(&body)), ["priority"], "{body}");

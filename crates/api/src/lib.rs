@@ -195,9 +195,9 @@ pub fn openapi_yaml() -> String {
     openapi().to_yaml().unwrap_or_default()
 }
 
-async fn not_found(_: HttpRequest) -> HttpResponse {
+async fn not_found(req: HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
-    ApiError::NotFound.error_response()
+    error::unmatched(req.path()).error_response()
 }
 
 /// Binds the server to `listener` and returns it, ready to be awaited; the admin app is

@@ -6,9 +6,7 @@ use api_types::{
     List, NotificationChannel, Problem, UpdateNotificationChannelRequest,
 };
 use domain::auth::{Requirement, Scope};
-use domain::notification::{EventType, TEST_EVENT, parse_webhook_url};
-use domain::validation::trimmed_text;
-use domain::workspace::Email;
+use domain::notification::{EventType, LeadDetails, TEST_EVENT, parse_channel_secret, parse_webhook_url};
 use domain::{AgentId, ConversationId, FieldErrors};
 use store::notifications::ChannelPatch;
 
@@ -123,7 +121,7 @@ pub async fn create_notification_channel(
     let events =
         check_events(&mut errors, events.unwrap_or_else(|| EventType::DEFAULT_SUBSCRIPTION.to_vec()));
     let secret = match secret {
-        Some(s) => errors.check("secret", trimmed_text(&s, "the secret", 16, 200)),
+        Some(s) => errors.check("secret", parse_channel_secret(&s)),
         None => None,
     };
     let (Some(url), true) = (url, errors.is_empty()) else {
@@ -293,18 +291,13 @@ pub async fn create_lead_event(
     auth.require(Requirement::token_only(Scope::ConversationsWrite))?;
     let LeadEventRequest { name, email, phone, conversation_id, agent_id, summary } = body?.0;
     let mut errors = FieldErrors::new();
-    let text = |errors: &mut FieldErrors, field: &str, value: Option<String>, max: usize| {
-        value
-            .filter(|v| !v.trim().is_empty())
-            .and_then(|v| errors.check(field, trimmed_text(&v, "the value", 1, max)))
-    };
-    let name = text(&mut errors, "name", name, 200);
-    let phone = text(&mut errors, "phone", phone, 50);
-    let summary = text(&mut errors, "summary", summary, 2000);
-    let email = email
-        .filter(|e| !e.trim().is_empty())
-        .and_then(|e| errors.check("email", Email::parse(&e)))
-        .map(Email::into_inner);
+    let LeadDetails { name, email, phone, summary } = LeadDetails::parse(
+        name.as_deref(),
+        email.as_deref(),
+        phone.as_deref(),
+        summary.as_deref(),
+        &mut errors,
+    );
     let ws = auth.workspace_id();
     if let Some(id) = conversation_id
         && matches!(

@@ -7,7 +7,7 @@ use api_types::{
 };
 use domain::auth::{Requirement, Scope};
 use domain::list::{AssigneeFilter, Paging, TicketListQuery};
-use domain::ticket::{NewTicket, Source, TicketKey, TicketPatch, parse_notes};
+use domain::ticket::{NewTicket, Source, TicketKey, TicketPatch, parse_metadata, parse_notes};
 use domain::{FieldErrors, UserId};
 use sha2::{Digest, Sha256};
 use store::tickets::{Created, Dedupe, Idempotency, NewTicketInput};
@@ -37,10 +37,10 @@ fn ticket_key(raw: &str) -> Result<TicketKey, ApiError> {
         ("status" = Option<String>, Query, description = "open, pending, resolved, closed; repeat or comma-separate. Default: all but closed", example = "open,pending"),
         ("priority" = Option<String>, Query, description = "low, normal, high, urgent; repeat or comma-separate", example = "urgent"),
         ("assignee" = Option<String>, Query, description = "A member's id, `me` or `none`", example = "me"),
-        ("q" = Option<String>, Query, description = "Case-insensitive text in subject, body or reference; at least 3 characters", example = "refund"),
+        ("q" = Option<String>, Query, description = "Case-insensitive text in subject, body or reference; 3–200 characters", example = "refund", min_length = 3, max_length = 200),
         ("sort" = Option<String>, Query, description = "-created_at (default), created_at, -updated_at, -priority", example = "-created_at"),
-        ("page" = Option<u64>, Query, description = "Page number, from 1", example = 1),
-        ("per_page" = Option<u64>, Query, description = "Rows per page, 1–100 (default 25)", example = 25),
+        ("page" = Option<u64>, Query, description = "Page number, from 1", example = 1, minimum = 1, maximum = 4294967295u64),
+        ("per_page" = Option<u64>, Query, description = "Rows per page, 1–100 (default 25)", example = 25, minimum = 1, maximum = 100),
         ("cursor" = Option<String>, Query, description = "`meta.next_cursor` of the previous page (empty to start); excludes `page`"),
     ),
     responses(
@@ -110,10 +110,20 @@ pub async fn create_ticket(
     let body = body?;
     let idempotency = idempotency(&req, &body.0)?;
     let CreateTicketRequest { subject, body: text, priority, assigned_to_user_id, metadata } = body.0;
-    let new = NewTicket::parse(&subject, &text, priority)?;
+    let (new, metadata) =
+        match (NewTicket::parse(&subject, &text, priority), parse_metadata(metadata.unwrap_or_default())) {
+            (Ok(new), Ok(metadata)) => (new, metadata),
+            (new, metadata) => {
+                let mut errors = new.err().map(|e| e.0).unwrap_or_default();
+                if let Err(message) = metadata {
+                    errors.add("metadata", message);
+                }
+                return Err(ApiError::validation(errors));
+            }
+        };
     let input = NewTicketInput {
         assignee: assigned_to_user_id.map(UserId),
-        metadata: metadata.unwrap_or_default(),
+        metadata,
         ..NewTicketInput::new(new, Source::Api, auth.actor())
     };
     let dedupe = idempotency.map_or(Dedupe::None, Dedupe::Key);

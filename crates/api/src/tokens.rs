@@ -2,8 +2,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use api_types::{ApiToken, CreateApiTokenRequest, CreatedApiToken, List, Problem};
-use domain::auth::{Requirement, Scope};
-use domain::validation::trimmed_text;
+use domain::auth::{Requirement, Scope, parse_token_name};
 use domain::{FieldErrors, TokenId};
 
 use crate::error::ApiError;
@@ -51,7 +50,7 @@ pub async fn create_api_token(
     auth.require(Requirement::ADMIN)?;
     let CreateApiTokenRequest { name, mut scopes } = body?.0;
     let mut errors = FieldErrors::new();
-    let name = errors.check("name", trimmed_text(&name, "the name", 1, 100));
+    let name = errors.check("name", parse_token_name(&name));
     errors.check("scopes", Scope::normalise(&mut scopes));
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));

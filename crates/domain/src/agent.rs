@@ -76,9 +76,12 @@ pub fn effective_capabilities(vertical: Vertical, overrides: &VerticalOverrides)
     set.into_iter().collect()
 }
 
+/// The longest agent name, in characters.
+pub const AGENT_NAME_MAX: usize = 100;
+
 /// An agent's name: 1–100 characters.
 pub fn parse_agent_name(raw: &str) -> Result<String, String> {
-    trimmed_text(raw, "the name", 1, 100)
+    trimmed_text(raw, "the name", 1, AGENT_NAME_MAX)
 }
 
 #[cfg(test)]

@@ -114,6 +114,14 @@ impl FromStr for Scope {
     }
 }
 
+/// The longest API token name, in characters.
+pub const TOKEN_NAME_MAX: usize = 100;
+
+/// An API token's name ("chat backend"): 1–100 characters, trimmed.
+pub fn parse_token_name(raw: &str) -> Result<String, String> {
+    crate::validation::trimmed_text(raw, "the name", 1, TOKEN_NAME_MAX)
+}
+
 /// The authenticated caller, as far as permissions go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
@@ -188,6 +196,14 @@ mod tests {
         );
         assert!(Scope::parse_list("").is_err());
         assert!(Scope::parse_list("tickets:delete").unwrap_err().contains("tickets:delete"));
+    }
+
+    #[test]
+    fn token_names() {
+        assert_eq!(parse_token_name(" chat ").unwrap(), "chat");
+        assert!(parse_token_name(" ").is_err());
+        assert!(parse_token_name(&"n".repeat(TOKEN_NAME_MAX)).is_ok());
+        assert!(parse_token_name(&"n".repeat(TOKEN_NAME_MAX + 1)).is_err());
     }
 
     #[test]

@@ -9,6 +9,8 @@ use crate::workspace::Email;
 /// ticket links it, in which case its transcript lives as long as the ticket.
 pub const CONVERSATION_TTL: Duration = Duration::hours(24);
 pub const MESSAGE_MAX: usize = 20_000;
+/// The longest visitor name, in characters.
+pub const VISITOR_NAME_MAX: usize = 100;
 /// Messages accepted in one `POST /conversations`.
 pub const INITIAL_MESSAGES_MAX: usize = 200;
 
@@ -71,9 +73,8 @@ impl Visitor {
     /// `visitor.name` / `visitor.email`.
     pub fn parse(name: Option<&str>, email: Option<&str>, errors: &mut FieldErrors) -> Self {
         let name = name
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .and_then(|n| errors.check("visitor.name", trimmed_text(n, "the name", 1, 100)));
+            .filter(|n| !n.trim().is_empty())
+            .and_then(|n| errors.check("visitor.name", trimmed_text(n, "the name", 1, VISITOR_NAME_MAX)));
         let email = email
             .map(str::trim)
             .filter(|e| !e.is_empty())

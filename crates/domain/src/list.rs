@@ -206,12 +206,14 @@ fn parse_assignee(value: &str) -> Result<AssigneeFilter, String> {
 }
 
 fn parse_q(value: &str) -> Result<String, String> {
+    crate::validation::no_nul(value, "the search text")?;
     let q = value.trim();
     let len = q.chars().count();
     if len < Q_MIN {
         return Err(format!("the search text must be at least {Q_MIN} characters"));
     }
-    if len > Q_MAX {
+    // The maximum applies to the text as sent, as the API documents it.
+    if value.chars().count() > Q_MAX {
         return Err(format!("the search text must be at most {Q_MAX} characters"));
     }
     Ok(q.to_lowercase())
@@ -281,6 +283,7 @@ mod tests {
     fn search_text_is_trimmed_and_lowercased() {
         assert_eq!(q(&[("q", "  PRInter ")]).unwrap().q.as_deref(), Some("printer"));
         assert!(q(&[("q", " ab ")]).is_err());
+        assert!(q(&[("q", "abc\0")]).is_err());
     }
 
     #[test]

@@ -82,6 +82,55 @@ impl FromStr for EventType {
     }
 }
 
+/// The longest webhook URL, in characters.
+pub const URL_MAX: usize = 2048;
+/// A channel's signing secret: 16–200 characters.
+pub const SECRET_MIN: usize = 16;
+pub const SECRET_MAX: usize = 200;
+/// The longest lead name, phone number and summary, in characters.
+pub const LEAD_NAME_MAX: usize = 200;
+pub const LEAD_PHONE_MAX: usize = 50;
+pub const LEAD_SUMMARY_MAX: usize = 2000;
+
+/// A channel's signing secret, chosen by the operator: 16–200 characters, trimmed.
+pub fn parse_channel_secret(raw: &str) -> Result<String, String> {
+    crate::validation::trimmed_text(raw, "the secret", SECRET_MIN, SECRET_MAX)
+}
+
+/// The validated free-text fields of a lead; blank fields are absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LeadDetails {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub summary: Option<String>,
+}
+
+impl LeadDetails {
+    /// Checks each field, recording errors under its own name.
+    pub fn parse(
+        name: Option<&str>,
+        email: Option<&str>,
+        phone: Option<&str>,
+        summary: Option<&str>,
+        errors: &mut crate::FieldErrors,
+    ) -> Self {
+        let mut text = |field: &str, value: Option<&str>, what: &str, max: usize| {
+            value
+                .filter(|v| !v.trim().is_empty())
+                .and_then(|v| errors.check(field, crate::validation::trimmed_text(v, what, 1, max)))
+        };
+        let name = text("name", name, "the name", LEAD_NAME_MAX);
+        let phone = text("phone", phone, "the phone number", LEAD_PHONE_MAX);
+        let summary = text("summary", summary, "the summary", LEAD_SUMMARY_MAX);
+        let email = email
+            .filter(|e| !e.trim().is_empty())
+            .and_then(|e| errors.check("email", crate::workspace::Email::parse(e)))
+            .map(crate::workspace::Email::into_inner);
+        LeadDetails { name, email, phone, summary }
+    }
+}
+
 /// The type of the event `POST /notification-channels/{id}/test` sends.
 pub const TEST_EVENT: &str = "test";
 
@@ -89,15 +138,16 @@ pub const TEST_EVENT: &str = "test";
 /// no loopback, private, link-local or otherwise internal address or `localhost` name
 /// (hostnames are checked again, resolved, when delivering).
 pub fn parse_webhook_url(raw: &str, allow_private: bool) -> Result<url::Url, String> {
+    let len = raw.chars().count();
+    if len > URL_MAX {
+        return Err(format!("the URL must be at most {URL_MAX} characters (got {len})"));
+    }
     let url = url::Url::parse(raw.trim()).map_err(|e| format!("not a valid URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err("the URL must start with http:// or https://".into());
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err("the URL must not contain credentials".into());
-    }
-    if raw.len() > 2048 {
-        return Err("the URL must be at most 2048 characters".into());
     }
     let Some(host) = url.host() else {
         return Err("the URL has no host".into());
@@ -238,6 +288,30 @@ mod tests {
         }
         assert!(parse_webhook_url("http://127.0.0.1:9000/hook", true).is_ok());
         assert!(parse_webhook_url("ftp://127.0.0.1/", true).is_err());
+    }
+
+    #[test]
+    fn lengths() {
+        let long = format!("https://hooks.example.com/{}", "x".repeat(URL_MAX));
+        assert!(parse_webhook_url(&long, false).unwrap_err().contains("at most 2048"));
+        assert!(parse_channel_secret(&"s".repeat(SECRET_MIN - 1)).is_err());
+        assert!(parse_channel_secret(&"s".repeat(SECRET_MAX)).is_ok());
+        assert!(parse_channel_secret(&"s".repeat(SECRET_MAX + 1)).is_err());
+        let mut errors = crate::FieldErrors::new();
+        let lead = LeadDetails::parse(
+            Some(" Jo "),
+            Some(" "),
+            None,
+            Some(&"s".repeat(LEAD_SUMMARY_MAX)),
+            &mut errors,
+        );
+        assert!(errors.is_empty());
+        assert_eq!((lead.name.as_deref(), lead.email), (Some("Jo"), None));
+        let name = "n".repeat(LEAD_NAME_MAX + 1);
+        let phone = "1".repeat(LEAD_PHONE_MAX + 1);
+        let summary = "s".repeat(LEAD_SUMMARY_MAX + 1);
+        LeadDetails::parse(Some(&name), Some("x"), Some(&phone), Some(&summary), &mut errors);
+        assert_eq!(errors.0.keys().collect::<Vec<_>>(), ["email", "name", "phone", "summary"]);
     }
 
     #[test]

@@ -96,6 +96,12 @@ impl Priority {
 pub const SUBJECT_MAX: usize = 120;
 pub const BODY_MAX: usize = 20_000;
 pub const NOTES_MAX: usize = 20_000;
+/// Keys an integrator's `metadata` may have.
+pub const METADATA_KEYS_MAX: usize = 50;
+/// The longest `metadata` key, in characters.
+pub const METADATA_KEY_MAX: usize = 100;
+/// The largest `metadata` object, as compact JSON, in bytes.
+pub const METADATA_BYTES_MAX: usize = 16 * 1024;
 
 /// A subject: trimmed, 1–120 characters.
 pub fn parse_subject(raw: &str) -> Result<String, String> {
@@ -112,6 +118,40 @@ pub fn parse_body(raw: &str) -> Result<String, String> {
 pub fn parse_notes(raw: &str) -> Result<Option<String>, String> {
     let value = trimmed_text(raw, "the notes", 0, NOTES_MAX)?;
     Ok(if value.is_empty() { None } else { Some(value) })
+}
+
+/// An integrator's `metadata`: at most 50 keys of 1–100 characters, at most 16 KiB of
+/// JSON. (`source` is the server's: whatever is sent there is overwritten.)
+pub fn parse_metadata(
+    metadata: serde_json::Map<String, serde_json::Value>,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    if metadata.len() > METADATA_KEYS_MAX {
+        return Err(format!("at most {METADATA_KEYS_MAX} keys (got {})", metadata.len()));
+    }
+    if let Some(key) = metadata.keys().find(|k| k.trim().is_empty()) {
+        return Err(format!("a key must not be blank (got `{key}`)"));
+    }
+    if let Some(key) = metadata.keys().find(|k| k.chars().count() > METADATA_KEY_MAX) {
+        let start: String = key.chars().take(20).collect();
+        return Err(format!("keys must be at most {METADATA_KEY_MAX} characters (`{start}…` is longer)"));
+    }
+    if has_nul(&serde_json::Value::Object(metadata.clone())) {
+        return Err("keys and values must not contain the NUL character (\\u0000)".into());
+    }
+    let size = serde_json::to_vec(&metadata).map_or(usize::MAX, |json| json.len());
+    if size > METADATA_BYTES_MAX {
+        return Err(format!("at most {METADATA_BYTES_MAX} bytes of JSON (got {size})"));
+    }
+    Ok(metadata)
+}
+
+fn has_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(has_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
 }
 
 /// A validated new ticket (whatever its creation path).
@@ -392,6 +432,22 @@ mod tests {
         let err = NewTicket::parse("", "", None).unwrap_err();
         assert!(err.0.0.contains_key("subject") && err.0.0.contains_key("body"));
         assert_eq!(NewTicket::parse("a", "b", None).unwrap().priority, Priority::Normal);
+    }
+
+    #[test]
+    fn metadata_rules() {
+        let map =
+            |pairs: Vec<(String, serde_json::Value)>| pairs.into_iter().collect::<serde_json::Map<_, _>>();
+        assert!(parse_metadata(map(vec![("crm_id".into(), "C-88".into())])).is_ok());
+        let many = map((0..=METADATA_KEYS_MAX).map(|i| (format!("k{i}"), 1.into())).collect());
+        assert!(parse_metadata(many).unwrap_err().contains("at most 50 keys"));
+        assert!(parse_metadata(map(vec![(" ".into(), 1.into())])).is_err());
+        assert!(parse_metadata(map(vec![("k".repeat(METADATA_KEY_MAX), 1.into())])).is_ok());
+        assert!(parse_metadata(map(vec![("k".repeat(METADATA_KEY_MAX + 1), 1.into())])).is_err());
+        let big = map(vec![("k".into(), "v".repeat(METADATA_BYTES_MAX).into())]);
+        assert!(parse_metadata(big).unwrap_err().contains("bytes"));
+        assert!(parse_metadata(map(vec![("k".into(), serde_json::json!({"deep": ["a\0"]}))])).is_err());
+        assert!(parse_metadata(map(vec![("k\0".into(), 1.into())])).is_err());
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::agent::Capability;
-use crate::ticket::{NewTicket, Priority, SUBJECT_MAX};
+use crate::ticket::{BODY_MAX, NewTicket, Priority, SUBJECT_MAX};
 use crate::validation::{FieldErrors, ValidationError};
 
 /// A tool as the registry knows it.
@@ -57,7 +57,8 @@ fn open_ticket_schema() -> Value {
             "body": {
                 "type": "string",
                 "description": "What the team needs to act without asking again: account/order references, what the visitor tried, what went wrong.",
-                "minLength": 1
+                "minLength": 1,
+                "maxLength": BODY_MAX
             },
             "priority": {
                 "type": "string",
@@ -69,6 +70,14 @@ fn open_ticket_schema() -> Value {
         "required": ["subject", "body"],
         "additionalProperties": false
     })
+}
+
+/// The longest `tool_call_id`, in characters.
+pub const TOOL_CALL_ID_MAX: usize = 200;
+
+/// The LLM's id for a tool call (`toolu_…`, `call_…`): 1–200 characters, trimmed.
+pub fn parse_tool_call_id(raw: &str) -> Result<String, String> {
+    crate::validation::trimmed_text(raw, "the tool call id", 1, TOOL_CALL_ID_MAX)
 }
 
 /// Parses the `open_ticket` input, naming bad fields as `input.<field>`.
@@ -143,6 +152,7 @@ mod tests {
         assert_eq!(schema["type"], "object");
         assert_eq!(schema["required"], json!(["subject", "body"]));
         assert_eq!(schema["properties"]["subject"]["maxLength"], 120);
+        assert_eq!(schema["properties"]["body"]["maxLength"], 20_000);
         assert_eq!(schema["properties"]["priority"]["enum"], json!(["low", "normal", "high", "urgent"]));
         assert_eq!(schema["properties"]["priority"]["default"], "normal");
     }
@@ -166,6 +176,14 @@ mod tests {
             parse_open_ticket(&json!({"subject": "s", "body": "b"})).unwrap().priority,
             Priority::Normal
         );
+    }
+
+    #[test]
+    fn tool_call_ids() {
+        assert_eq!(parse_tool_call_id(" toolu_1 ").unwrap(), "toolu_1");
+        assert!(parse_tool_call_id("").is_err());
+        assert!(parse_tool_call_id(&"é".repeat(TOOL_CALL_ID_MAX)).is_ok());
+        assert!(parse_tool_call_id(&"x".repeat(TOOL_CALL_ID_MAX + 1)).is_err());
     }
 
     #[test]

@@ -64,10 +64,17 @@ fn summary(errors: &FieldErrors) -> String {
         .join(", ")
 }
 
-/// Trims `raw` and checks its length in characters (not bytes).
+/// Trims `raw` and checks its length in characters (Unicode scalar values, as JSON Schema's
+/// `maxLength` counts them; not bytes): the trimmed text must have at least `min`, and the
+/// text as sent at most `max` — the limit the API documents applies to what is sent.
 pub fn trimmed_text(raw: &str, what: &str, min: usize, max: usize) -> Result<String, String> {
+    no_nul(raw, what)?;
     let value = raw.trim();
     let len = value.chars().count();
+    let sent = raw.chars().count();
+    if sent > max {
+        return Err(format!("{what} must be at most {max} characters (got {sent})"));
+    }
     if len < min {
         if min == 1 {
             return Err(format!("{what} must not be empty"));
@@ -80,15 +87,28 @@ pub fn trimmed_text(raw: &str, what: &str, min: usize, max: usize) -> Result<Str
     Ok(value.to_owned())
 }
 
+/// Refuses the NUL character, which no text column stores (PostgreSQL rejects it outright,
+/// SQLite's full-text search ends a string there).
+pub fn no_nul(raw: &str, what: &str) -> Result<(), String> {
+    if raw.contains('\0') {
+        return Err(format!("{what} must not contain the NUL character (\\u0000)"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn trimmed_text_counts_characters_and_trims() {
-        assert_eq!(trimmed_text("  héllo ", "x", 1, 5), Ok("héllo".into()));
+        assert_eq!(trimmed_text("  héllo ", "x", 1, 8), Ok("héllo".into()));
         assert!(trimmed_text("   ", "x", 1, 5).is_err());
         assert!(trimmed_text("ééééééé", "x", 1, 5).is_err());
+        // The maximum applies to the text as sent, spaces included.
+        assert!(trimmed_text(" abcde ", "x", 1, 5).is_err());
+        assert!(trimmed_text(" abc ", "x", 1, 5).is_ok());
+        assert!(trimmed_text("a\0b", "x", 1, 5).unwrap_err().contains("NUL"));
     }
 
     #[test]

@@ -267,9 +267,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Token(TokenCommand::Create(args)) => {
             let scopes = Scope::parse_list(&args.scopes).map_err(anyhow::Error::msg).context("--scopes")?;
-            let name = domain::validation::trimmed_text(&args.name, "the name", 1, 100)
-                .map_err(anyhow::Error::msg)
-                .context("--name")?;
+            let name =
+                domain::auth::parse_token_name(&args.name).map_err(anyhow::Error::msg).context("--name")?;
             let store = open_store(&config).await?;
             let ws = match store.workspace_by_prefix(&args.workspace).await {
                 Err(store::StoreError::NotFound) => {

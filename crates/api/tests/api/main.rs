@@ -8,6 +8,7 @@ mod agents;
 mod auth;
 mod conversations;
 mod cta;
+mod fuzz_regressions;
 mod list;
 mod notifications;
 mod openapi;
