@@ -5,10 +5,12 @@
 //! PostgreSQL `pg_trgm`) read best as the SQL they are.
 
 pub use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DbBackend;
 
 mod m20261126_000001_initial;
 mod m20261126_000002_chat;
 mod m20261126_000003_notifications;
+mod m20261126_000004_covering_list_indexes;
 
 pub struct Migrator;
 
@@ -19,7 +21,21 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_initial::Migration),
             Box::new(m20261126_000002_chat::Migration),
             Box::new(m20261126_000003_notifications::Migration),
+            Box::new(m20261126_000004_covering_list_indexes::Migration),
         ]
+    }
+}
+
+/// Runs `postgres` or `sqlite` (each a script for [`run_script`]), whichever the database is.
+pub(crate) async fn by_backend(
+    manager: &SchemaManager<'_>,
+    postgres: &str,
+    sqlite: &str,
+) -> Result<(), DbErr> {
+    match manager.get_database_backend() {
+        DbBackend::Postgres => run_script(manager, postgres).await,
+        DbBackend::Sqlite => run_script(manager, sqlite).await,
+        other => Err(DbErr::Migration(format!("unsupported database backend {other:?}"))),
     }
 }
 

@@ -2,9 +2,8 @@
 //! events, and one delivery row per (event, channel) with its retry state.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
-use crate::run_script;
+use crate::{by_backend, run_script};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -12,11 +11,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        match manager.get_database_backend() {
-            DbBackend::Postgres => run_script(manager, POSTGRES_UP).await,
-            DbBackend::Sqlite => run_script(manager, SQLITE_UP).await,
-            other => Err(DbErr::Migration(format!("unsupported database backend {other:?}"))),
-        }
+        by_backend(manager, POSTGRES_UP, SQLITE_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

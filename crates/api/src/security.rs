@@ -55,8 +55,8 @@ impl Default for SecuritySettings {
         Self {
             login_per_ip: 20,
             login_per_account: 5,
-            tool_invocations_per_token: 120,
-            cta_clicks_per_token: 60,
+            tool_invocations_per_token: 600,
+            cta_clicks_per_token: 600,
             trust_proxy: false,
             cors_origins: Vec::new(),
         }
