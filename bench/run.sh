@@ -105,7 +105,7 @@ log "starting ticketd on $BASE"
 "$BIN" serve >"$WORK/server-$DB-$TICKETS.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
+for _ in $(seq 1 1500); do # migrations of a big database may run first
     curl -fs "$BASE/readyz" >/dev/null 2>&1 && break
     sleep 0.2
 done
