@@ -43,6 +43,9 @@ pub struct Store {
     backend: Backend,
     /// Committed events, for live subscribers in this process.
     live: tokio::sync::broadcast::Sender<notifications::OutboxEvent>,
+    /// API tokens by secret hash, for [`tokens::TOKEN_CACHE_TTL`]: most API calls then need
+    /// no query to authenticate. Revoking through this instance evicts at once.
+    tokens: moka::sync::Cache<String, (ApiToken, Workspace)>,
 }
 
 /// Pool settings.
@@ -99,7 +102,9 @@ impl Store {
         }
         let db = Database::connect(opts).await.map_err(StoreError::from_connect)?;
         let (live, _) = tokio::sync::broadcast::channel(1024);
-        Ok(Self { db, backend, live })
+        let tokens =
+            moka::sync::Cache::builder().max_capacity(10_000).time_to_live(tokens::TOKEN_CACHE_TTL).build();
+        Ok(Self { db, backend, live, tokens })
     }
 
     /// Applies pending migrations.

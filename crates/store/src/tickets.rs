@@ -574,7 +574,7 @@ impl Store {
         let tickets = rows.into_iter().map(Ticket::try_from).collect::<Result<Vec<_>, _>>()?;
         let next_cursor =
             if has_more { tickets.last().map(|t| cursor_after(query.sort, t).encode()) } else { None };
-        let (total, total_exact) = self.count(filter).await?;
+        let (total, total_exact) = self.count(filter, query.q.is_none()).await?;
         Ok(TicketPage { tickets, total, total_exact, next_cursor })
     }
 
@@ -646,7 +646,21 @@ impl Store {
 
     /// The number of matching rows: exact up to 1,000; past that PostgreSQL's planner
     /// estimate (at least 1,001), or 1,001 as a lower bound on SQLite.
-    async fn count(&self, filter: Condition) -> Result<(u64, bool), StoreError> {
+    ///
+    /// With `trust_estimate` (filters on columns the planner has statistics for: status,
+    /// priority, assignee — not substring search), PostgreSQL's estimate comes first, and
+    /// when it is far past the limit (ten times) the capped count is skipped: a big list
+    /// costs the page query and a plan, nothing more.
+    async fn count(&self, filter: Condition, trust_estimate: bool) -> Result<(u64, bool), StoreError> {
+        let mut estimate = None;
+        if trust_estimate && self.backend == Backend::Postgres {
+            estimate = self.estimate(filter.clone()).await?;
+            if let Some(rows) = estimate
+                && rows >= 10 * EXACT_TOTAL_LIMIT
+            {
+                return Ok((rows, false));
+            }
+        }
         let limited = ticket::Entity::find()
             .select_only()
             .expr(Expr::val(1))
@@ -664,24 +678,30 @@ impl Store {
             return Ok((exact, true));
         }
         if self.backend == Backend::Postgres {
-            let all = ticket::Entity::find()
-                .select_only()
-                .expr(Expr::val(1))
-                .filter(filter)
-                .build(DbBackend::Postgres);
-            let explain = Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                format!("EXPLAIN (FORMAT JSON) {}", all.sql),
-                all.values.map(|v| v.0).unwrap_or_default(),
-            );
-            if let Some(row) = self.db.query_one_raw(explain).await? {
-                let plan: serde_json::Value = row.try_get_by_index(0)?;
-                if let Some(rows) = plan[0]["Plan"]["Plan Rows"].as_f64() {
-                    return Ok((std::cmp::max(rows as u64, exact), false));
-                }
+            if estimate.is_none() {
+                estimate = self.estimate(filter).await?;
+            }
+            if let Some(rows) = estimate {
+                return Ok((std::cmp::max(rows, exact), false));
             }
         }
         Ok((exact, false))
+    }
+
+    /// PostgreSQL's planner estimate of the matching rows (a plan, no execution).
+    async fn estimate(&self, filter: Condition) -> Result<Option<u64>, StoreError> {
+        let all =
+            ticket::Entity::find().select_only().expr(Expr::val(1)).filter(filter).build(DbBackend::Postgres);
+        let explain = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("EXPLAIN (FORMAT JSON) {}", all.sql),
+            all.values.map(|v| v.0).unwrap_or_default(),
+        );
+        let Some(row) = self.db.query_one_raw(explain).await? else {
+            return Ok(None);
+        };
+        let plan: serde_json::Value = row.try_get_by_index(0)?;
+        Ok(plan[0]["Plan"]["Plan Rows"].as_f64().map(|rows| rows as u64))
     }
 }
 

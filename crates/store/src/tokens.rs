@@ -16,6 +16,10 @@ use crate::{ApiToken, Store, StoreError, Workspace};
 /// How often `last_used_at` is written at most, per token.
 pub const LAST_USED_GRANULARITY: Duration = Duration::minutes(1);
 
+/// How long a token looked up by its secret is kept in memory. A revocation through one
+/// instance takes effect there at once and on the others within this time.
+pub const TOKEN_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
 fn hash_secret(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
@@ -82,19 +86,29 @@ impl Store {
         if !secret.starts_with("tkd_") {
             return Err(StoreError::NotFound);
         }
+        let hash = hash_secret(secret);
+        if let Some(found) = self.tokens.get(&hash) {
+            return Ok(found);
+        }
         let model = api_token::Entity::find()
-            .filter(api_token::Column::SecretHash.eq(hash_secret(secret)))
+            .filter(api_token::Column::SecretHash.eq(&hash))
             .filter(api_token::Column::RevokedAt.is_null())
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound)?;
         let token = ApiToken::try_from(model)?;
         let ws = self.workspace(token.workspace_id).await?;
+        self.tokens.insert(hash, (token.clone(), ws.clone()));
         Ok((token, ws))
     }
 
     /// Records a use of the token, unless one was recorded less than a minute before `now`.
     pub async fn touch_token(&self, id: TokenId, now: DateTime<Utc>) -> Result<(), StoreError> {
+        // Cached copies learn the new time too, so the next minute's requests skip this.
+        for (hash, (mut token, ws)) in self.tokens.iter().filter(|(_, (t, _))| t.id == id) {
+            token.last_used_at = Some(now);
+            self.tokens.insert(hash.as_ref().clone(), (token, ws));
+        }
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
             .filter(api_token::Column::Id.eq(id.0))
@@ -133,6 +147,15 @@ impl Store {
                 .exec(&self.db)
                 .await?;
         }
+        self.evict_token(id);
         Ok(())
+    }
+
+    fn evict_token(&self, id: TokenId) {
+        let hashes: Vec<_> =
+            self.tokens.iter().filter(|(_, (t, _))| t.id == id).map(|(hash, _)| hash).collect();
+        for hash in hashes {
+            self.tokens.invalidate(hash.as_ref());
+        }
     }
 }
