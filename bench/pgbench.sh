@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The physical limit: the SQL that each API scenario runs (bench/pgbench/*.sql, captured from
 # PostgreSQL's statement log of a running ticketd), run directly by pgbench with prepared
-# statements, the same client count and duration. Prints one JSON line per run (kind
+# statements, the same client count and duration. `small` (under 100,000 tickets) marks the
+# sizes where the lists' estimates stay under 10,000, so ticketd also runs the capped count. Prints one JSON line per run (kind
 # "pgbench"); bench/run.sh appends them to its results.
 #
 #   bench/pgbench.sh --tickets 1000000 [--duration 10] [--repeat 3] [--connections 8] [--threads 2]
@@ -41,7 +42,7 @@ for script in "$BENCH_DIR"/pgbench/*.sql; do
         out=$(pgbench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$([ "$run" = 0 ] && echo 2 || echo "$DURATION")" \
             -l --log-prefix="$LOGS/tx" -f "$script" \
             -D ws="$WS" -D hash="$HASH" -D agent="$AGENT" -D conversation="$CONVERSATION" \
-            -D patch_base="$PATCH_BASE" "$URL" 2>&1) || { echo "$out" >&2; exit 1; }
+            -D patch_base="$PATCH_BASE" -D small="$(( TICKETS < 100000 ? 1 : 0 ))" "$URL" 2>&1) || { echo "$out" >&2; exit 1; }
         [ "$run" = 0 ] && continue # warm-up
         tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p')
         failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p')

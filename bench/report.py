@@ -33,12 +33,14 @@ def load(folder):
             line = line.strip()
             if line.startswith("{"):
                 rows.append(json.loads(line))
-    # Only each configuration's latest session counts.
+    # Only each scenario's latest session counts.
+    def key(r):
+        return (r["kind"], r["db"], r["tickets"], r["scenario"])
+
     latest = {}
     for r in rows:
-        key = (r["kind"], r["db"], r["tickets"])
-        latest[key] = max(latest.get(key, ""), r.get("started", ""))
-    return [r for r in rows if r.get("started", "") == latest[(r["kind"], r["db"], r["tickets"])]]
+        latest[key(r)] = max(latest.get(key(r), ""), r.get("started", ""))
+    return [r for r in rows if r.get("started", "") == latest[key(r)]]
 
 
 def medians(rows):

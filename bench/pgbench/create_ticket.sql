@@ -1,8 +1,5 @@
--- The SQL of POST /api/v1/tickets (captured): auth, then one transaction with the counter
+-- The SQL of POST /api/v1/tickets (captured): one transaction with the counter
 -- row, the ticket, its event and the outbox row.
--- Every API request first resolves its bearer token and workspace (as ticketd does).
-SELECT "api_tokens"."id", "api_tokens"."workspace_id", "api_tokens"."name", "api_tokens"."secret_hash", "api_tokens"."scopes", "api_tokens"."created_by_user_id", "api_tokens"."created_at", "api_tokens"."last_used_at", "api_tokens"."revoked_at" FROM "api_tokens" WHERE "api_tokens"."secret_hash" = :hash AND "api_tokens"."revoked_at" IS NULL LIMIT 1;
-SELECT "workspaces"."id", "workspaces"."name", "workspaces"."ticket_prefix", "workspaces"."ticket_counter", "workspaces"."created_at" FROM "workspaces" WHERE "workspaces"."id" = :ws LIMIT 1;
 BEGIN;
 UPDATE "workspaces" SET "ticket_counter" = "ticket_counter" + 1 WHERE "workspaces"."id" = :ws RETURNING "ticket_counter", "ticket_prefix" \gset
 INSERT INTO "tickets" ("id", "workspace_id", "number", "reference", "agent_id", "conversation_id", "subject", "body", "status", "priority", "assigned_to_user_id", "notes", "metadata", "resolved_at", "created_at", "updated_at") VALUES (gen_random_uuid(), :ws, :ticket_counter, 'BENCH-' || :ticket_counter, NULL, NULL, 'Benchmark ticket: refund for order ' || :ticket_counter, 'Paid twice for order ' || :ticket_counter || '; please refund the duplicate charge.', 'open', 1, NULL, NULL, '{"source": "api"}', NULL, now(), now()) RETURNING "id", "workspace_id", "number", "reference", "agent_id", "conversation_id", "subject", "body", "status", "priority", "assigned_to_user_id", "notes", "metadata", "resolved_at", "created_at", "updated_at" \gset t_

@@ -1,8 +1,5 @@
--- The SQL of GET /api/v1/tickets/BENCH-1 (captured): auth, the ticket by number, its
+-- The SQL of GET /api/v1/tickets/BENCH-1 (captured): the ticket by number, its
 -- conversation and the 50-message transcript.
--- Every API request first resolves its bearer token and workspace (as ticketd does).
-SELECT "api_tokens"."id", "api_tokens"."workspace_id", "api_tokens"."name", "api_tokens"."secret_hash", "api_tokens"."scopes", "api_tokens"."created_by_user_id", "api_tokens"."created_at", "api_tokens"."last_used_at", "api_tokens"."revoked_at" FROM "api_tokens" WHERE "api_tokens"."secret_hash" = :hash AND "api_tokens"."revoked_at" IS NULL LIMIT 1;
-SELECT "workspaces"."id", "workspaces"."name", "workspaces"."ticket_prefix", "workspaces"."ticket_counter", "workspaces"."created_at" FROM "workspaces" WHERE "workspaces"."id" = :ws LIMIT 1;
 SELECT "tickets"."id", "tickets"."workspace_id", "tickets"."number", "tickets"."reference", "tickets"."agent_id", "tickets"."conversation_id", "tickets"."subject", "tickets"."body", "tickets"."status", "tickets"."priority", "tickets"."assigned_to_user_id", "tickets"."notes", "tickets"."metadata", "tickets"."resolved_at", "tickets"."created_at", "tickets"."updated_at" FROM "tickets" WHERE "tickets"."workspace_id" = :ws AND "tickets"."number" = 1 LIMIT 1 \gset t_
 SELECT "conversations"."id", "conversations"."workspace_id", "conversations"."agent_id", "conversations"."visitor_name", "conversations"."visitor_email", "conversations"."started_at", "conversations"."last_activity_at", "conversations"."has_ticket" FROM "conversations" WHERE "conversations"."id" = :t_conversation_id AND "conversations"."workspace_id" = :ws LIMIT 1;
 SELECT "messages"."id", "messages"."workspace_id", "messages"."conversation_id", "messages"."role", "messages"."content", "messages"."created_at" FROM "messages" WHERE "messages"."conversation_id" = :t_conversation_id ORDER BY "messages"."created_at" ASC, "messages"."id" ASC;

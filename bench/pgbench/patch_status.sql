@@ -1,9 +1,6 @@
--- The SQL of PATCH /api/v1/tickets/BENCH-n {"status": …} (captured): auth, then one
+-- The SQL of PATCH /api/v1/tickets/BENCH-n {"status": …} (captured): one
 -- transaction that locks the ticket, updates it, logs the event and writes the outbox row.
 \set n random(:patch_base, :patch_base + 1999)
--- Every API request first resolves its bearer token and workspace (as ticketd does).
-SELECT "api_tokens"."id", "api_tokens"."workspace_id", "api_tokens"."name", "api_tokens"."secret_hash", "api_tokens"."scopes", "api_tokens"."created_by_user_id", "api_tokens"."created_at", "api_tokens"."last_used_at", "api_tokens"."revoked_at" FROM "api_tokens" WHERE "api_tokens"."secret_hash" = :hash AND "api_tokens"."revoked_at" IS NULL LIMIT 1;
-SELECT "workspaces"."id", "workspaces"."name", "workspaces"."ticket_prefix", "workspaces"."ticket_counter", "workspaces"."created_at" FROM "workspaces" WHERE "workspaces"."id" = :ws LIMIT 1;
 BEGIN;
 SELECT "tickets"."id", "tickets"."workspace_id", "tickets"."number", "tickets"."reference", "tickets"."agent_id", "tickets"."conversation_id", "tickets"."subject", "tickets"."body", "tickets"."status", "tickets"."priority", "tickets"."assigned_to_user_id", "tickets"."notes", "tickets"."metadata", "tickets"."resolved_at", "tickets"."created_at", "tickets"."updated_at" FROM "tickets" WHERE "tickets"."workspace_id" = :ws AND "tickets"."number" = :n LIMIT 1 FOR UPDATE \gset t_
 UPDATE "tickets" SET "status" = CASE WHEN :t_status = 'open' THEN 'resolved' ELSE 'open' END, "priority" = :t_priority, "assigned_to_user_id" = "assigned_to_user_id", "notes" = "notes", "resolved_at" = CASE WHEN :t_status = 'open' THEN now() END, "updated_at" = now() WHERE "tickets"."id" = :t_id RETURNING "id", "workspace_id", "number", "reference", "agent_id", "conversation_id", "subject", "body", "status", "priority", "assigned_to_user_id", "notes", "metadata", "resolved_at", "created_at", "updated_at";

@@ -1,10 +1,7 @@
--- The SQL of POST /api/v1/agents/{id}/tools/open_ticket/invocations (captured): auth, the
+-- The SQL of POST /api/v1/agents/{id}/tools/open_ticket/invocations (captured): the
 -- agent, the conversation's owner, then one transaction with the tool-call key, the link
 -- on the conversation, the counter, the ticket, the transcript entry, its event and the
 -- outbox row.
--- Every API request first resolves its bearer token and workspace (as ticketd does).
-SELECT "api_tokens"."id", "api_tokens"."workspace_id", "api_tokens"."name", "api_tokens"."secret_hash", "api_tokens"."scopes", "api_tokens"."created_by_user_id", "api_tokens"."created_at", "api_tokens"."last_used_at", "api_tokens"."revoked_at" FROM "api_tokens" WHERE "api_tokens"."secret_hash" = :hash AND "api_tokens"."revoked_at" IS NULL LIMIT 1;
-SELECT "workspaces"."id", "workspaces"."name", "workspaces"."ticket_prefix", "workspaces"."ticket_counter", "workspaces"."created_at" FROM "workspaces" WHERE "workspaces"."id" = :ws LIMIT 1;
 SELECT "agents"."id", "agents"."workspace_id", "agents"."name", "agents"."vertical", "agents"."vertical_overrides", "agents"."created_at", "agents"."updated_at", "agents"."deleted_at" FROM "agents" WHERE "agents"."id" = :agent AND "agents"."workspace_id" = :ws AND "agents"."deleted_at" IS NULL LIMIT 1;
 SELECT "conversations"."agent_id" FROM "conversations" WHERE "conversations"."id" = :conversation AND "conversations"."workspace_id" = :ws LIMIT 1;
 BEGIN;
