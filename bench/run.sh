@@ -96,6 +96,35 @@ if [ "$SEED" = 1 ]; then
     log "seed-bulk: $(cat "$WORK/seed-$DB-$TICKETS.time")"
 fi
 [ "$SEED_ONLY" = 1 ] && exit 0
+
+# The write scenarios add tickets, a tool message per invocation and the bench's own
+# conversations: take them out again, so that every session reads exactly N tickets (and a
+# trigram index without a pending list of new entries).
+RESET_SQL="
+DELETE FROM tool_calls;
+DELETE FROM idempotency_keys;
+DELETE FROM tickets WHERE number > $TICKETS;
+DELETE FROM conversations WHERE visitor_name LIKE 'Bench visitor %';
+DELETE FROM outbox_events;
+UPDATE workspaces SET ticket_counter = $TICKETS;
+"
+if [ "$SEED" = 0 ]; then
+    log "resetting the database to its $TICKETS seeded tickets"
+    if [ "$DB" = postgres ]; then
+        psql -q "$DATABASE_URL" -c "$RESET_SQL"
+        psql -q "$DATABASE_URL" -c "VACUUM ANALYZE"
+    else
+        python3 - "$DBFILE" "$RESET_SQL" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA foreign_keys = ON")
+db.executescript(sys.argv[2])
+db.commit()
+db.execute("ANALYZE")
+db.close()
+PY
+    fi
+fi
 TOKEN=$("$BIN" token create --workspace $PREFIX --name "bench $(date +%s)" \
     --scopes tickets:read,tickets:write,conversations:write,tools:invoke 2>/dev/null)
 ADMIN_TOKEN=$("$BIN" token create --workspace $PREFIX --name "bench setup $(date +%s)" --scopes admin 2>/dev/null)

@@ -32,6 +32,9 @@ step "API fuzzing: a bounded Schemathesis pass against a real ticketd (scripts/s
 
 step "build the admin app"
 ./scripts/build-frontend.sh
+# rust-embed copies frontend/dist into the binary at compile time, and the binary the tests
+# above built saw no app yet: make cargo rebuild the embedding crate.
+touch crates/api/src/spa.rs
 
 step "browser tests (ticketd + headless Chromium)"
 cargo build -p ticketd

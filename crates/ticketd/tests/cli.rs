@@ -380,6 +380,24 @@ fn create_smoke_workspace(sandbox: &Sandbox) -> Run {
     ])
 }
 
+/// `user create` of an operator of the SMK workspace; asserts success.
+fn create_operator(sandbox: &Sandbox, email: &str) -> Run {
+    sandbox
+        .run(&[
+            "user",
+            "create",
+            "--workspace",
+            "SMK",
+            "--email",
+            email,
+            "--password",
+            OPERATOR_PASSWORD,
+            "--role",
+            "operator",
+        ])
+        .success()
+}
+
 /// `token create`; asserts that stdout is the secret alone, on one line, and returns it.
 fn create_token(sandbox: &Sandbox, workspace: &str, name: &str, scopes: &str) -> String {
     let run = sandbox
@@ -602,20 +620,7 @@ fn postgres_migrate_workspace_user_token() {
 async fn sqlite_serve_keeps_its_jwt_secret_and_stops_on_sigterm() {
     let sandbox = Sandbox::new(Backend::Sqlite);
     create_smoke_workspace(&sandbox).success();
-    sandbox
-        .run(&[
-            "user",
-            "create",
-            "--workspace",
-            "SMK",
-            "--email",
-            "op@smk.test",
-            "--password",
-            OPERATOR_PASSWORD,
-            "--role",
-            "operator",
-        ])
-        .success();
+    create_operator(&sandbox, "op@smk.test");
     let token = create_token(&sandbox, "SMK", "chat", CHAT_SCOPES);
     let secret_path = sandbox.path("data/ticketd.jwt-secret");
     assert!(!secret_path.exists());
@@ -1915,20 +1920,7 @@ fn references(rows: &[Value]) -> Vec<&str> {
 async fn seed_bulk(backend: Backend) {
     let sandbox = Sandbox::new(backend);
     create_smoke_workspace(&sandbox).success();
-    sandbox
-        .run(&[
-            "user",
-            "create",
-            "--workspace",
-            "SMK",
-            "--email",
-            "o@smk.test",
-            "--password",
-            OPERATOR_PASSWORD,
-            "--role",
-            "operator",
-        ])
-        .success();
+    create_operator(&sandbox, "o@smk.test");
     sandbox.run(&["seed-bulk", "--workspace", "NOPE", "--tickets", "10"]).failure(&["no workspace", "NOPE"]);
     sandbox.run(&["seed-bulk", "--workspace", "SMK", "--tickets", "0"]).failure(&["--tickets"]);
     let run = sandbox
