@@ -21,34 +21,36 @@ impl MigrationTrait for Migration {
 }
 
 // New names: on SQLite a pooled connection may still see the old index in its snapshot, so
-// dropping and re-creating one name in a migration can fail as "already exists".
+// dropping and re-creating one name in a migration can fail as "already exists". Every
+// statement may run again: SQLite applies them one by one, so an interrupted migration
+// (say, killed while indexing a million rows) is simply re-run.
 const POSTGRES_UP: &str = r#"
-CREATE INDEX tickets_list_created ON tickets (workspace_id, created_at DESC, id DESC)
+CREATE INDEX IF NOT EXISTS tickets_list_created ON tickets (workspace_id, created_at DESC, id DESC)
     INCLUDE (status, priority, assigned_to_user_id);
-DROP INDEX tickets_by_created;
-CREATE INDEX tickets_list_priority ON tickets (workspace_id, priority DESC, created_at DESC, id DESC)
+DROP INDEX IF EXISTS tickets_by_created;
+CREATE INDEX IF NOT EXISTS tickets_list_priority ON tickets (workspace_id, priority DESC, created_at DESC, id DESC)
     INCLUDE (status, assigned_to_user_id);
-DROP INDEX tickets_by_priority;
-CREATE INDEX tickets_list_assignee ON tickets (workspace_id, assigned_to_user_id, created_at DESC, id DESC)
+DROP INDEX IF EXISTS tickets_by_priority;
+CREATE INDEX IF NOT EXISTS tickets_list_assignee ON tickets (workspace_id, assigned_to_user_id, created_at DESC, id DESC)
     INCLUDE (status, priority);
-DROP INDEX tickets_by_assignee;
+DROP INDEX IF EXISTS tickets_by_assignee;
 "#;
 
 /// SQLite has no INCLUDE: the columns trail the key, which covers the same queries.
 const SQLITE_UP: &str = r#"
-CREATE INDEX tickets_list_created ON tickets (workspace_id, created_at DESC, id DESC, status, priority, assigned_to_user_id);
-DROP INDEX tickets_by_created;
-CREATE INDEX tickets_list_priority ON tickets (workspace_id, priority DESC, created_at DESC, id DESC, status, assigned_to_user_id);
-DROP INDEX tickets_by_priority;
-CREATE INDEX tickets_list_assignee ON tickets (workspace_id, assigned_to_user_id, created_at DESC, id DESC, status, priority);
-DROP INDEX tickets_by_assignee;
+CREATE INDEX IF NOT EXISTS tickets_list_created ON tickets (workspace_id, created_at DESC, id DESC, status, priority, assigned_to_user_id);
+DROP INDEX IF EXISTS tickets_by_created;
+CREATE INDEX IF NOT EXISTS tickets_list_priority ON tickets (workspace_id, priority DESC, created_at DESC, id DESC, status, assigned_to_user_id);
+DROP INDEX IF EXISTS tickets_by_priority;
+CREATE INDEX IF NOT EXISTS tickets_list_assignee ON tickets (workspace_id, assigned_to_user_id, created_at DESC, id DESC, status, priority);
+DROP INDEX IF EXISTS tickets_by_assignee;
 "#;
 
 const DOWN: &str = r#"
-CREATE INDEX tickets_by_created ON tickets (workspace_id, created_at DESC, id DESC);
-DROP INDEX tickets_list_created;
-CREATE INDEX tickets_by_priority ON tickets (workspace_id, priority DESC, created_at DESC, id DESC);
-DROP INDEX tickets_list_priority;
-CREATE INDEX tickets_by_assignee ON tickets (workspace_id, assigned_to_user_id, created_at DESC, id DESC);
-DROP INDEX tickets_list_assignee;
+CREATE INDEX IF NOT EXISTS tickets_by_created ON tickets (workspace_id, created_at DESC, id DESC);
+DROP INDEX IF EXISTS tickets_list_created;
+CREATE INDEX IF NOT EXISTS tickets_by_priority ON tickets (workspace_id, priority DESC, created_at DESC, id DESC);
+DROP INDEX IF EXISTS tickets_list_priority;
+CREATE INDEX IF NOT EXISTS tickets_by_assignee ON tickets (workspace_id, assigned_to_user_id, created_at DESC, id DESC);
+DROP INDEX IF EXISTS tickets_list_assignee;
 "#;
