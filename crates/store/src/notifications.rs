@@ -12,8 +12,8 @@ use domain::notification::{ChannelKind, EventType};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -372,9 +372,16 @@ impl Store {
         after: Uuid,
         limit: u64,
     ) -> Result<Vec<OutboxEvent>, StoreError> {
+        let matching = Condition::all()
+            .add(outbox_event::Column::WorkspaceId.eq(ws.0))
+            .add(outbox_event::Column::Id.gt(after));
+        self.oldest_events(matching, limit).await
+    }
+
+    /// Up to `limit` events matching `filter`, oldest first (ids are time-ordered).
+    async fn oldest_events(&self, filter: Condition, limit: u64) -> Result<Vec<OutboxEvent>, StoreError> {
         Ok(outbox_event::Entity::find()
-            .filter(outbox_event::Column::WorkspaceId.eq(ws.0))
-            .filter(outbox_event::Column::Id.gt(after))
+            .filter(filter)
             .order_by_asc(outbox_event::Column::Id)
             .limit(limit)
             .all(&self.db)
@@ -535,15 +542,7 @@ impl Store {
 
     /// Every workspace's events created at or after `since`, oldest first.
     async fn events_since(&self, since: DateTime<Utc>, limit: u64) -> Result<Vec<OutboxEvent>, StoreError> {
-        Ok(outbox_event::Entity::find()
-            .filter(outbox_event::Column::CreatedAt.gte(since))
-            .order_by_asc(outbox_event::Column::Id)
-            .limit(limit)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(OutboxEvent::from)
-            .collect())
+        self.oldest_events(Condition::all().add(outbox_event::Column::CreatedAt.gte(since)), limit).await
     }
 }
 
