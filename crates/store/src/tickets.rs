@@ -547,15 +547,27 @@ impl Store {
         ws: WorkspaceId,
         query: &TicketListQuery,
     ) -> Result<TicketPage, StoreError> {
-        let filter = self.list_filter(ws, query)?;
+        let filter = self.list_filter(ws, query, Matches::Drive)?;
+        // SQLite search: the FTS table yields the matching rows in no useful order. Few
+        // matches (the capped count is exact) are fetched and sorted; many are better found
+        // by walking the sort's index and checking each row against them, which stops at
+        // the page's end instead of fetching and sorting tens of thousands of rows.
+        let counted = match (self.backend, &query.q) {
+            (Backend::Sqlite, Some(_)) => Some(self.count(filter.clone()).await?),
+            _ => None,
+        };
+        let page_filter = match counted {
+            Some((_, false)) => self.list_filter(ws, query, Matches::Check)?,
+            _ => filter.clone(),
+        };
         let per_page = query.per_page();
-        let mut select = ticket::Entity::find().filter(filter.clone());
+        let mut select = ticket::Entity::find().filter(page_filter.clone());
         select = match &query.paging {
             Paging::Page { page, per_page } if *page > 1 => {
                 // A deferred join: the skipped rows are counted off the index alone (the
                 // list indexes end in `id`), and only the page's own rows are read whole.
                 let ids = order(ticket::Entity::find().select_only().column(ticket::Column::Id), query.sort)
-                    .filter(filter.clone())
+                    .filter(page_filter)
                     .offset((page - 1) * per_page)
                     .limit(per_page + 1)
                     .into_query();
@@ -574,11 +586,19 @@ impl Store {
         let tickets = rows.into_iter().map(Ticket::try_from).collect::<Result<Vec<_>, _>>()?;
         let next_cursor =
             if has_more { tickets.last().map(|t| cursor_after(query.sort, t).encode()) } else { None };
-        let (total, total_exact) = self.count(filter).await?;
+        let (total, total_exact) = match counted {
+            Some(counted) => counted,
+            None => self.count(filter).await?,
+        };
         Ok(TicketPage { tickets, total, total_exact, next_cursor })
     }
 
-    fn list_filter(&self, ws: WorkspaceId, query: &TicketListQuery) -> Result<Condition, StoreError> {
+    fn list_filter(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketListQuery,
+        matches: Matches,
+    ) -> Result<Condition, StoreError> {
         let mut cond = Condition::all()
             .add(ticket::Column::WorkspaceId.eq(ws.0))
             .add(ticket::Column::Status.is_in(query.statuses.iter().map(|s| s.as_str())));
@@ -594,14 +614,14 @@ impl Store {
             }
         }
         if let Some(q) = &query.q {
-            cond = cond.add(self.search(q));
+            cond = cond.add(self.search(q, matches));
         }
         Ok(cond)
     }
 
     /// Case-insensitive substring search over subject, body and reference, served by a
     /// trigram index: `pg_trgm` GIN indexes, or the FTS5 trigram table on SQLite.
-    fn search(&self, q: &str) -> SimpleExpr {
+    fn search(&self, q: &str, matches: Matches) -> SimpleExpr {
         match self.backend {
             Backend::Postgres => {
                 let pattern = format!("%{}%", escape_like(q));
@@ -613,8 +633,13 @@ impl Store {
             Backend::Sqlite => {
                 // A quoted FTS5 string is matched as a substring by the trigram tokenizer.
                 let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+                // A unary `+` keeps SQLite from looking rows up by the matches' rowids.
+                let column = match matches {
+                    Matches::Drive => "seq",
+                    Matches::Check => "+seq",
+                };
                 Expr::cust_with_values(
-                    "seq IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)",
+                    format!("{column} IN (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?)"),
                     [phrase],
                 )
             }
@@ -651,7 +676,16 @@ impl Store {
     /// the capped count is skipped: a big list costs the page query and a plan, nothing more.
     /// (The planner's statistics cover status, priority and assignee; for substring search
     /// `pg_trgm` estimates, within a factor of 1.5 on the benchmark data, see bench/.)
+    /// On SQLite a count found past the limit is kept like an estimate: a search with many
+    /// matches is not counted again for [`ESTIMATE_CACHE_TTL`].
     async fn count(&self, filter: Condition) -> Result<(u64, bool), StoreError> {
+        let sqlite_key = (self.backend == Backend::Sqlite)
+            .then(|| cache_key(&matching(filter.clone(), DbBackend::Sqlite)));
+        if let Some(key) = &sqlite_key
+            && let Some(Some(rows)) = self.estimates.get(key)
+        {
+            return Ok((rows, false));
+        }
         let mut estimate = None;
         if self.backend == Backend::Postgres {
             estimate = self.estimate(filter.clone()).await?;
@@ -677,6 +711,9 @@ impl Store {
         if exact <= EXACT_TOTAL_LIMIT {
             return Ok((exact, true));
         }
+        if let Some(key) = sqlite_key {
+            self.estimates.insert(key, Some(exact));
+        }
         if self.backend == Backend::Postgres {
             if estimate.is_none() {
                 estimate = self.estimate(filter).await?;
@@ -688,22 +725,56 @@ impl Store {
         Ok((exact, false))
     }
 
-    /// PostgreSQL's planner estimate of the matching rows (a plan, no execution).
+    /// PostgreSQL's planner estimate of the matching rows (a plan, no execution), kept for
+    /// [`ESTIMATE_CACHE_TTL`] per statement: an estimate is no fresher for being re-planned
+    /// at once, and the lists a desk keeps open are asked for again and again.
     async fn estimate(&self, filter: Condition) -> Result<Option<u64>, StoreError> {
-        let all =
-            ticket::Entity::find().select_only().expr(Expr::val(1)).filter(filter).build(DbBackend::Postgres);
+        let all = matching(filter, DbBackend::Postgres);
+        let key = cache_key(&all);
+        if let Some(rows) = self.estimates.get(&key) {
+            return Ok(rows);
+        }
+        let values = all.values.map(|v| v.0).unwrap_or_default();
         let explain = Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!("EXPLAIN (FORMAT JSON) {}", all.sql),
-            all.values.map(|v| v.0).unwrap_or_default(),
+            values,
         );
-        let Some(row) = self.db.query_one_raw(explain).await? else {
-            return Ok(None);
+        let rows = match self.db.query_one_raw(explain).await? {
+            Some(row) => {
+                let plan: serde_json::Value = row.try_get_by_index(0)?;
+                plan[0]["Plan"]["Plan Rows"].as_f64().map(|rows| rows as u64)
+            }
+            None => None,
         };
-        let plan: serde_json::Value = row.try_get_by_index(0)?;
-        Ok(plan[0]["Plan"]["Plan Rows"].as_f64().map(|rows| rows as u64))
+        self.estimates.insert(key, rows);
+        Ok(rows)
     }
 }
+
+/// `SELECT 1` from the tickets that match `filter`.
+fn matching(filter: Condition, backend: DbBackend) -> Statement {
+    ticket::Entity::find().select_only().expr(Expr::val(1)).filter(filter).build(backend)
+}
+
+/// A statement with its values, as a key of the estimates cache.
+fn cache_key(statement: &Statement) -> String {
+    format!("{}\u{0}{:?}", statement.sql, statement.values)
+}
+
+/// How a SQLite search's FTS matches enter the list query.
+#[derive(Debug, Clone, Copy)]
+enum Matches {
+    /// The matches drive the query: their rows are looked up, then filtered and sorted.
+    Drive,
+    /// The query walks an index in the list's order and checks each row against them.
+    Check,
+}
+
+/// How long a list's row estimate is reused (PostgreSQL). Exact totals (up to 1,000) are
+/// counted on every request; only the planner's estimate, which decides whether to count
+/// and answers `total` past 10,000 matches, is kept.
+pub const ESTIMATE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn order(select: sea_orm::Select<ticket::Entity>, sort: Sort) -> sea_orm::Select<ticket::Entity> {
     use ticket::Column as C;

@@ -32,6 +32,11 @@ pub struct Config {
     /// `TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS`: how long a SQLite write waits for another
     /// connection's lock before it answers 503.
     pub sqlite_busy_timeout: std::time::Duration,
+    /// `TICKETD_DB_MAX_CONNECTIONS`: the pool's size (default 16 on PostgreSQL; on SQLite
+    /// twice the cores, 4 to 16, plus one connection for writes).
+    pub db_max_connections: Option<u32>,
+    /// `TICKETD_SQLITE_CACHE_KIB`: SQLite's page cache per pooled connection.
+    pub sqlite_cache_kib: u32,
 }
 
 impl Config {
@@ -104,6 +109,20 @@ impl Config {
         };
         let db_acquire_timeout = seconds("TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS", 5)?;
         let sqlite_busy_timeout = seconds("TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS", 15)?;
+        let count = |name: &str| -> anyhow::Result<Option<u32>> {
+            var(name)
+                .map(|v| {
+                    v.trim()
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .with_context(|| format!("{name} must be a positive number, not `{v}`"))
+                })
+                .transpose()
+        };
+        let db_max_connections = count("TICKETD_DB_MAX_CONNECTIONS")?;
+        let sqlite_cache_kib =
+            count("TICKETD_SQLITE_CACHE_KIB")?.unwrap_or(store::StoreOptions::default().sqlite_cache_kib);
         let static_dir = var("TICKETD_STATIC_DIR").map(PathBuf::from);
         if let Some(dir) = &static_dir
             && !dir.is_dir()
@@ -114,6 +133,8 @@ impl Config {
             security,
             db_acquire_timeout,
             sqlite_busy_timeout,
+            db_max_connections,
+            sqlite_cache_kib,
             static_dir,
             webhooks_allow_private,
             purge_interval,
@@ -149,7 +170,8 @@ impl Config {
         store::StoreOptions {
             acquire_timeout: self.db_acquire_timeout,
             sqlite_busy_timeout: self.sqlite_busy_timeout,
-            ..store::StoreOptions::default()
+            max_connections: self.db_max_connections,
+            sqlite_cache_kib: self.sqlite_cache_kib,
         }
     }
 
@@ -272,6 +294,8 @@ mod tests {
             security: api::SecuritySettings::default(),
             db_acquire_timeout: std::time::Duration::from_secs(5),
             sqlite_busy_timeout: std::time::Duration::from_secs(15),
+            db_max_connections: None,
+            sqlite_cache_kib: 2048,
         }
     }
 

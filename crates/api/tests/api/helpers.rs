@@ -176,9 +176,10 @@ pub fn generous_limits() -> api::SecuritySettings {
 
 pub async fn spawn_app(db: Db) -> TestApp {
     let test_db = TestDb::new(db).await;
-    let store = Store::connect(&test_db.url, StoreOptions { max_connections: 8, ..StoreOptions::default() })
-        .await
-        .expect("connect");
+    let store =
+        Store::connect(&test_db.url, StoreOptions { max_connections: Some(8), ..StoreOptions::default() })
+            .await
+            .expect("connect");
     store.migrate().await.expect("migrate");
 
     let pw = |p: &str| NewPassword::parse(p).expect("password");
