@@ -135,11 +135,24 @@ impl Store {
 
     /// Starts a write transaction. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE),
     /// so concurrent writers wait their turn instead of failing on a lock upgrade.
+    ///
+    /// `BEGIN` runs in a task of its own, so that a caller dropped meanwhile (a request cut
+    /// off by the request timeout) cannot interrupt it. sqlx 0.9 is not cancel-safe there on
+    /// PostgreSQL: it counts the transaction only once `BEGIN`'s answer arrives, so a future
+    /// dropped while waiting for it queues no `ROLLBACK`, and the connection goes back to the
+    /// pool inside a transaction that the next statements would silently join
+    /// (transact-rs/sqlx#4393). Run to the end, the transaction exists; if nobody awaits it
+    /// any more it is dropped, and a dropped transaction queues its `ROLLBACK`, which is sent
+    /// before the connection is pooled again.
     async fn write_tx(&self) -> Result<DatabaseTransaction, StoreError> {
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        Ok(self.db.begin_with_options(options).await?)
+        let db = self.db.clone();
+        match tokio::spawn(async move { db.begin_with_options(options).await }).await {
+            Ok(begun) => Ok(begun?),
+            Err(e) => Err(StoreError::Db(sea_orm::DbErr::Custom(format!("BEGIN did not finish: {e}")))),
+        }
     }
 }
