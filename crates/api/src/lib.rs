@@ -19,10 +19,12 @@ pub mod openapi;
 pub mod security;
 pub mod spa;
 pub mod tickets;
+pub mod timeout;
 pub mod tokens;
 pub mod users;
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -55,11 +57,17 @@ pub struct ServerOptions {
     pub workers: Option<usize>,
     /// Seconds in-flight requests get to finish on shutdown.
     pub shutdown_timeout: u64,
+    /// How long an API request may take to answer (its status and headers) before it
+    /// answers 503; `None`: no limit. See [`timeout`].
+    pub request_timeout: Option<Duration>,
 }
+
+/// The default of [`ServerOptions::request_timeout`] (`TICKETD_REQUEST_TIMEOUT_SECONDS`).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self { workers: None, shutdown_timeout: 30 }
+        Self { workers: None, shutdown_timeout: 30, request_timeout: Some(DEFAULT_REQUEST_TIMEOUT) }
     }
 }
 
@@ -72,6 +80,7 @@ pub fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
 fn app(
     state: web::Data<AppState>,
     spa: web::Data<Spa>,
+    request_timeout: Option<Duration>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -91,7 +100,7 @@ fn app(
             .app_data(web::QueryConfig::default().error_handler(|err, _| {
                 ApiError::BadRequest(format!("malformed query string: {err}")).into()
             }));
-    let (app, api) = routes(app, cors).split_for_parts();
+    let (app, api) = routes(app, cors, request_timeout).split_for_parts();
     // No validator badge: it would load an image from a third-party host.
     let swagger = SwaggerUi::new("/docs/{_:.*}")
         .url("/api-docs/openapi.json", api)
@@ -107,30 +116,60 @@ fn app(
                 .default_service(web::to(spa::serve_app)),
         )
         .default_service(web::to(not_found))
+        // These two decorate errors too: an error that reaches them (the request timeout's
+        // 503) becomes its response after them, through the mappers they add.
         .wrap_fn(|req, srv| {
+            let path = req.path().to_owned();
             let call = srv.call(req);
             async move {
-                let mut res = call.await?;
-                security::secure_response(&mut res);
-                Ok(res)
+                match call.await {
+                    Ok(mut res) => {
+                        security::secure_headers(&path, res.headers_mut());
+                        Ok(res)
+                    }
+                    Err(mut err) => {
+                        err.add_response_mapper(move |mut res| {
+                            security::secure_headers(&path, res.headers_mut());
+                            res
+                        });
+                        Err(err)
+                    }
+                }
             }
         })
         .wrap_fn(|req, srv| {
             // Echo the request id that every log line of this request carries.
+            let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+            let value = id.and_then(|id| HeaderValue::from_str(&id).ok());
             let call = srv.call(req);
             async move {
-                let mut res = call.await?;
-                let id = res.request().extensions().get::<RequestId>().map(|id| id.to_string());
-                if let Some(value) = id.and_then(|id| HeaderValue::from_str(&id).ok()) {
-                    res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                let name = HeaderName::from_static("x-request-id");
+                match (call.await, value) {
+                    (Ok(mut res), Some(value)) => {
+                        res.headers_mut().insert(name, value);
+                        Ok(res)
+                    }
+                    (Err(mut err), Some(value)) => {
+                        err.add_response_mapper(move |mut res| {
+                            res.headers_mut().insert(name.clone(), value.clone());
+                            res
+                        });
+                        Err(err)
+                    }
+                    (answer, None) => answer,
                 }
-                Ok(res)
             }
         })
         .wrap(TracingLogger::default())
 }
 
-fn routes<T>(app: App<T>, cors: actix_cors::Cors) -> utoipa_actix_web::UtoipaApp<T>
+/// The probes and the API. Every `/api/v1` request is bounded by `request_timeout` (inside
+/// CORS, so that a browser can read the 503); `/readyz` bounds its own check.
+fn routes<T>(
+    app: App<T>,
+    cors: actix_cors::Cors,
+    request_timeout: Option<Duration>,
+) -> utoipa_actix_web::UtoipaApp<T>
 where
     T: actix_web::dev::ServiceFactory<
             actix_web::dev::ServiceRequest,
@@ -180,13 +219,14 @@ where
             .service(notifications::list_channel_deliveries)
             .service(notifications::create_lead_event)
             .service(events::stream_events)
+            .wrap(actix_web::middleware::from_fn(move |req, next| timeout::bound(request_timeout, req, next)))
             .wrap(cors),
     )
 }
 
 /// The OpenAPI document, exactly as served at `/api-docs/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes(App::new(), security::cors(&[])).split_for_parts().1
+    routes(App::new(), security::cors(&[]), None).split_for_parts().1
 }
 
 /// The OpenAPI document as YAML: the content of `openapi.yaml` at the repository root.
@@ -215,7 +255,8 @@ pub fn serve_with_app(
 ) -> std::io::Result<Server> {
     let state = web::Data::new(state);
     let spa = web::Data::new(spa);
-    let mut server = HttpServer::new(move || app(state.clone(), spa.clone()))
+    let request_timeout = options.request_timeout;
+    let mut server = HttpServer::new(move || app(state.clone(), spa.clone(), request_timeout))
         .shutdown_timeout(options.shutdown_timeout)
         .listen(listener)?;
     if let Some(workers) = options.workers {

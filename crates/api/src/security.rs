@@ -12,7 +12,6 @@ use std::num::NonZeroU32;
 
 use actix_cors::Cors;
 use actix_web::HttpRequest;
-use actix_web::dev::ServiceResponse;
 use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use governor::clock::Clock;
@@ -182,9 +181,7 @@ fn set_default(headers: &mut HeaderMap, name: HeaderName, value: &'static str) {
 /// Adds the security headers to an answer: nosniff everywhere; on the API, `no-store`
 /// (answers carry workspace data and tokens) and no framing; on the docs, a CSP and no
 /// framing. The admin app's files set their own (`spa.rs`).
-pub fn secure_response<B>(res: &mut ServiceResponse<B>) {
-    let path = res.request().path().to_owned();
-    let headers = res.headers_mut();
+pub fn secure_headers(path: &str, headers: &mut HeaderMap) {
     set_default(headers, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set_default(headers, header::REFERRER_POLICY, "no-referrer");
     if path.starts_with("/docs") {

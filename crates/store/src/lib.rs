@@ -18,6 +18,7 @@ pub mod tokens;
 
 use std::time::Duration;
 
+use sea_orm::sqlx;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
@@ -69,6 +70,12 @@ pub struct StoreOptions {
     /// SQLite: how long a write waits for another connection's write lock (retrying) before
     /// it fails as unavailable.
     pub sqlite_busy_timeout: Duration,
+    /// PostgreSQL: the sessions' `idle_in_transaction_session_timeout`. A transaction left
+    /// open that long belongs to a client that is gone (its request was answered 503, or
+    /// the network between them broke): the server ends the session, which rolls it back and
+    /// frees its row locks, instead of keeping them until TCP gives up (hours). `None` keeps
+    /// the server's setting (the one-shot commands, whose batches may take long).
+    pub idle_in_transaction_timeout: Option<Duration>,
 }
 
 impl Default for StoreOptions {
@@ -78,9 +85,25 @@ impl Default for StoreOptions {
             sqlite_cache_kib: 2048,
             acquire_timeout: Duration::from_secs(5),
             sqlite_busy_timeout: Duration::from_secs(15),
+            idle_in_transaction_timeout: None,
         }
     }
 }
+
+/// PostgreSQL's TCP keepalives for the server's end of each session (`tcp_keepalives_idle`,
+/// `_interval`, `_count`): a session whose ticketd vanished without closing it (a dead NAT, a
+/// failover) is noticed within about 90 s, instead of the system default of two hours, and
+/// stops counting against the server's `max_connections`. sqlx has no client-side keepalive
+/// setting; the client side is bounded by the request timeout and the release check instead.
+const SERVER_KEEPALIVES: (u32, u32, u32) = (60, 10, 3);
+
+/// The session settings every PostgreSQL connection of the pool gets when it opens (a
+/// statement, not startup `options`, so that connection poolers that refuse unknown startup
+/// parameters still work).
+const PG_SESSION_SETTINGS: &str = "SELECT set_config('tcp_keepalives_idle', $1, false), \
+     set_config('tcp_keepalives_interval', $2, false), set_config('tcp_keepalives_count', $3, false), \
+     set_config('idle_in_transaction_session_timeout', \
+       coalesce($4, current_setting('idle_in_transaction_session_timeout')), false)";
 
 impl Store {
     /// PostgreSQL connections per instance: the server does the work, so more connections
@@ -130,6 +153,9 @@ impl Store {
                         .create_if_missing(true)
                 });
             }
+            if backend == Backend::Postgres {
+                Self::harden_postgres_pool(&mut opts, &options);
+            }
             async move { Database::connect(opts).await.map_err(StoreError::from_connect) }
         };
         let db = connect(pool, options.acquire_timeout).await?;
@@ -151,6 +177,60 @@ impl Store {
             .time_to_live(tickets::ESTIMATE_CACHE_TTL)
             .build();
         Ok(Self { db, writer, backend, live, tokens, estimates })
+    }
+
+    /// PostgreSQL pool hooks for a database that stops answering without closing anything
+    /// (packets dropped: a failover, a dead NAT), where a socket waits for TCP to give up
+    /// (about 15 minutes with unacknowledged data).
+    ///
+    /// - Opening a connection sets [`PG_SESSION_SETTINGS`].
+    /// - Handing one back: sqlx pings every connection returned to the pool (which also
+    ///   sends the `ROLLBACK` queued by a transaction dropped unfinished, and drains the
+    ///   answers of a statement whose future was dropped) and closes it if the ping fails —
+    ///   but without a time limit. A request cut off by the request timeout would leave its
+    ///   connection waiting in that ping, counted against `max_connections`, until TCP gives
+    ///   up; enough of them and every request waits for the pool. The same ping, bounded by
+    ///   the acquire timeout, runs first here: a connection that does not answer in time is
+    ///   closed (its transaction, if any, ends with the session on the server) and the pool
+    ///   opens a new one when needed. One limit: over TLS, sqlx 0.9 cannot close a connection
+    ///   whose peer is silent (its rustls socket, flushing before the close, waits for
+    ///   incoming data), so there the close, and the pool slot, wait for the network to
+    ///   answer or TCP to give up, as they would without this check.
+    fn harden_postgres_pool(opts: &mut ConnectOptions, options: &StoreOptions) {
+        let (idle, interval, count) = SERVER_KEEPALIVES;
+        // Milliseconds; `None` sets the server's own value again.
+        let idle_in_transaction =
+            options.idle_in_transaction_timeout.map(|t| t.as_millis().max(1).to_string());
+        let check = options.acquire_timeout;
+        opts.map_sqlx_postgres_pool_opts(move |pool| {
+            let idle_in_transaction = idle_in_transaction.clone();
+            pool.after_connect(move |conn, _| {
+                let idle_in_transaction = idle_in_transaction.clone();
+                Box::pin(async move {
+                    sqlx::query(PG_SESSION_SETTINGS)
+                        .bind(idle.to_string())
+                        .bind(interval.to_string())
+                        .bind(count.to_string())
+                        .bind(idle_in_transaction)
+                        .execute(conn)
+                        .await
+                        .map(|_| ())
+                })
+            })
+            .after_release(move |conn, _| {
+                Box::pin(async move {
+                    match tokio::time::timeout(check, sqlx::Connection::ping(conn)).await {
+                        Ok(answered) => answered.map(|()| true),
+                        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!(
+                                "no answer to a ping within {check:?} when handed back to the pool; closing it"
+                            ),
+                        ))),
+                    }
+                })
+            })
+        });
     }
 
     /// Applies pending migrations.
@@ -184,11 +264,24 @@ impl Store {
 
     /// Starts a write transaction. On SQLite it takes the write lock at `BEGIN` (IMMEDIATE),
     /// so concurrent writers wait their turn instead of failing on a lock upgrade.
+    ///
+    /// `BEGIN` runs in a task of its own, so that a caller dropped meanwhile (a request cut
+    /// off by the request timeout) cannot interrupt it. sqlx 0.9 is not cancel-safe there on
+    /// PostgreSQL: it counts the transaction only once `BEGIN`'s answer arrives, so a future
+    /// dropped while waiting for it queues no `ROLLBACK`, and the connection goes back to the
+    /// pool inside a transaction that the next statements would silently join
+    /// (transact-rs/sqlx#4393). Run to the end, the transaction exists; if nobody awaits it
+    /// any more it is dropped, and a dropped transaction queues its `ROLLBACK`, which is sent
+    /// before the connection is pooled again.
     async fn write_tx(&self) -> Result<DatabaseTransaction, StoreError> {
         let options = TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        Ok(self.writer.as_ref().unwrap_or(&self.db).begin_with_options(options).await?)
+        let db = self.writer.as_ref().unwrap_or(&self.db).clone();
+        match tokio::spawn(async move { db.begin_with_options(options).await }).await {
+            Ok(begun) => Ok(begun?),
+            Err(e) => Err(StoreError::Db(sea_orm::DbErr::Custom(format!("BEGIN did not finish: {e}")))),
+        }
     }
 }

@@ -37,6 +37,9 @@ pub struct Config {
     pub db_max_connections: Option<u32>,
     /// `TICKETD_SQLITE_CACHE_KIB`: SQLite's page cache per pooled connection.
     pub sqlite_cache_kib: u32,
+    /// `TICKETD_REQUEST_TIMEOUT_SECONDS`: how long an API request may take to answer before
+    /// it answers 503 (`None` with 0: no limit).
+    pub request_timeout: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -123,6 +126,7 @@ impl Config {
         let db_max_connections = count("TICKETD_DB_MAX_CONNECTIONS")?;
         let sqlite_cache_kib =
             count("TICKETD_SQLITE_CACHE_KIB")?.unwrap_or(store::StoreOptions::default().sqlite_cache_kib);
+        let request_timeout = parse_request_timeout(var("TICKETD_REQUEST_TIMEOUT_SECONDS").as_deref())?;
         let static_dir = var("TICKETD_STATIC_DIR").map(PathBuf::from);
         if let Some(dir) = &static_dir
             && !dir.is_dir()
@@ -135,6 +139,7 @@ impl Config {
             sqlite_busy_timeout,
             db_max_connections,
             sqlite_cache_kib,
+            request_timeout,
             static_dir,
             webhooks_allow_private,
             purge_interval,
@@ -165,14 +170,27 @@ impl Config {
         Ok(())
     }
 
-    /// The database pool's settings.
+    /// The database pool's settings for the one-shot commands.
     pub fn store_options(&self) -> store::StoreOptions {
         store::StoreOptions {
             acquire_timeout: self.db_acquire_timeout,
             sqlite_busy_timeout: self.sqlite_busy_timeout,
             max_connections: self.db_max_connections,
             sqlite_cache_kib: self.sqlite_cache_kib,
+            ..store::StoreOptions::default()
         }
+    }
+
+    /// The database pool's settings for `serve`: on PostgreSQL, a transaction idle for as
+    /// long as the request timeout belongs to a request already answered 503 (or cut off
+    /// from ticketd), so the server ends it and frees its locks.
+    pub fn serve_store_options(&self) -> store::StoreOptions {
+        store::StoreOptions { idle_in_transaction_timeout: self.request_timeout, ..self.store_options() }
+    }
+
+    /// The HTTP server's settings.
+    pub fn server_options(&self) -> api::ServerOptions {
+        api::ServerOptions { request_timeout: self.request_timeout, ..api::ServerOptions::default() }
     }
 
     /// The URL without its password, for logs.
@@ -216,6 +234,18 @@ impl Config {
         write_private(&path, &secret).with_context(|| format!("cannot write {}", path.display()))?;
         tracing::info!(path = %path.display(), "generated a JWT secret");
         Ok(secret)
+    }
+}
+
+/// `TICKETD_REQUEST_TIMEOUT_SECONDS`: seconds, 0 for no limit; unset, the default.
+fn parse_request_timeout(raw: Option<&str>) -> anyhow::Result<Option<std::time::Duration>> {
+    let Some(raw) = raw else { return Ok(Some(api::DEFAULT_REQUEST_TIMEOUT)) };
+    match raw.trim().parse::<u64>() {
+        Ok(0) => Ok(None),
+        Ok(seconds) => Ok(Some(std::time::Duration::from_secs(seconds))),
+        Err(_) => {
+            bail!("TICKETD_REQUEST_TIMEOUT_SECONDS must be a number of seconds (0: no limit), not `{raw}`")
+        }
     }
 }
 
@@ -296,6 +326,7 @@ mod tests {
             sqlite_busy_timeout: std::time::Duration::from_secs(15),
             db_max_connections: None,
             sqlite_cache_kib: 2048,
+            request_timeout: Some(api::DEFAULT_REQUEST_TIMEOUT),
         }
     }
 
@@ -308,6 +339,18 @@ mod tests {
         );
         for bad in ["*", "https://a.example/", "https://a.example/app", "a.example", "ftp://a.example"] {
             assert!(parse_origins(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn request_timeout_is_seconds_and_0_disables_it() {
+        use std::time::Duration;
+        assert_eq!(parse_request_timeout(None).unwrap(), Some(Duration::from_secs(30)));
+        assert_eq!(parse_request_timeout(Some("2")).unwrap(), Some(Duration::from_secs(2)));
+        assert_eq!(parse_request_timeout(Some(" 45 ")).unwrap(), Some(Duration::from_secs(45)));
+        assert_eq!(parse_request_timeout(Some("0")).unwrap(), None);
+        for bad in ["-1", "1.5", "30s", "soon"] {
+            assert!(parse_request_timeout(Some(bad)).is_err(), "{bad}");
         }
     }
 

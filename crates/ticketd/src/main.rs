@@ -183,8 +183,12 @@ fn main() -> ExitCode {
 }
 
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    open_store_with(config, config.store_options()).await
+}
+
+async fn open_store_with(config: &Config, options: store::StoreOptions) -> anyhow::Result<Store> {
     config.prepare_database_dir()?;
-    let store = Store::connect(&config.database_url, config.store_options())
+    let store = Store::connect(&config.database_url, options)
         .await
         .with_context(|| format!("cannot open the database at {}", config.redacted_database_url()))?;
     store.migrate().await.context("cannot apply migrations")?;
@@ -325,7 +329,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     // before the database is touched: migrated or seeded for a server that never starts.
     config.prepare_database_dir()?;
     let secret = config.jwt_secret()?;
-    let store = open_store(&config).await?;
+    let store = open_store_with(&config, config.serve_store_options()).await?;
     let mut seeded = None;
     if demo && store.count_workspaces().await? == 0 {
         seeded = Some(seed::seed_demo(&store).await?);
@@ -346,7 +350,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let listener_task = state.store.start_listener();
     let spa = api::Spa::from_dir(config.static_dir.clone());
     let spa_built = spa.is_built();
-    let server = api::serve_with_app(listener, state, &api::ServerOptions::default(), spa)?;
+    let server = api::serve_with_app(listener, state, &config.server_options(), spa)?;
     tracing::info!(%address, database = %config.redacted_database_url(), "ticketd listening");
     eprintln!("ticketd is listening on http://{address}");
     eprintln!("  API:       http://{address}/api/v1  (OpenAPI: http://{address}/api-docs/openapi.json)");

@@ -231,8 +231,12 @@ pub async fn spawn_app(db: Db) -> TestApp {
     };
     notify::spawn_worker(store.clone(), delivery);
     store.start_listener();
-    let server = api::serve(listener, state, &api::ServerOptions { workers: Some(1), shutdown_timeout: 1 })
-        .expect("serve");
+    let server = api::serve(
+        listener,
+        state,
+        &api::ServerOptions { workers: Some(1), shutdown_timeout: 1, ..Default::default() },
+    )
+    .expect("serve");
     tokio::spawn(server);
 
     let mut app = TestApp {
@@ -259,6 +263,15 @@ pub async fn spawn_app(db: Db) -> TestApp {
 impl TestApp {
     /// Another server on the same database with these security settings; its base URL.
     pub async fn spawn_server(&self, security: api::SecuritySettings) -> String {
+        self.spawn_server_with(security, api::ServerOptions::default()).await
+    }
+
+    /// [`TestApp::spawn_server`] with these server options (one worker, a 1 s shutdown).
+    pub async fn spawn_server_with(
+        &self,
+        security: api::SecuritySettings,
+        options: api::ServerOptions,
+    ) -> String {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("addr"));
         let state = api::AppState {
@@ -267,9 +280,8 @@ impl TestApp {
             webhooks_allow_private: true,
             security: api::Security::new(security),
         };
-        let server =
-            api::serve(listener, state, &api::ServerOptions { workers: Some(1), shutdown_timeout: 1 })
-                .expect("serve");
+        let options = api::ServerOptions { workers: Some(1), shutdown_timeout: 1, ..options };
+        let server = api::serve(listener, state, &options).expect("serve");
         tokio::spawn(server);
         address
     }

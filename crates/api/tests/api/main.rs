@@ -14,3 +14,4 @@ mod notifications;
 mod openapi;
 mod security;
 mod tickets;
+mod timeouts;

@@ -963,7 +963,7 @@ db_test! {
             webhooks_allow_private: false,
             security: api::Security::new(generous_limits()),
         };
-        let server = api::serve(listener, state, &api::ServerOptions { workers: Some(1), shutdown_timeout: 1 }).unwrap();
+        let server = api::serve(listener, state, &api::ServerOptions { workers: Some(1), shutdown_timeout: 1, ..Default::default() }).unwrap();
         let handle = server.handle();
         tokio::spawn(server);
         let post = |url: &str| {
