@@ -553,7 +553,7 @@ impl Store {
         // by walking the sort's index and checking each row against them, which stops at
         // the page's end instead of fetching and sorting tens of thousands of rows.
         let counted = match (self.backend, &query.q) {
-            (Backend::Sqlite, Some(_)) => Some(self.count(filter.clone()).await?),
+            (Backend::Sqlite, Some(_)) => Some(self.count(filter.clone(), true).await?),
             _ => None,
         };
         let page_filter = match counted {
@@ -588,7 +588,7 @@ impl Store {
             if has_more { tickets.last().map(|t| cursor_after(query.sort, t).encode()) } else { None };
         let (total, total_exact) = match counted {
             Some(counted) => counted,
-            None => self.count(filter).await?,
+            None => self.count(filter, query.q.is_some()).await?,
         };
         Ok(TicketPage { tickets, total, total_exact, next_cursor })
     }
@@ -676,10 +676,11 @@ impl Store {
     /// the capped count is skipped: a big list costs the page query and a plan, nothing more.
     /// (The planner's statistics cover status, priority and assignee; for substring search
     /// `pg_trgm` estimates, within a factor of 1.5 on the benchmark data, see bench/.)
-    /// On SQLite a count found past the limit is kept like an estimate: a search with many
-    /// matches is not counted again for [`ESTIMATE_CACHE_TTL`].
-    async fn count(&self, filter: Condition) -> Result<(u64, bool), StoreError> {
-        let sqlite_key = (self.backend == Backend::Sqlite)
+    /// On SQLite a search's count found past the limit is kept like an estimate: a search
+    /// with many matches is not counted again for [`ESTIMATE_CACHE_TTL`] (other filters are
+    /// counted off an index, cheaply, every time).
+    async fn count(&self, filter: Condition, search: bool) -> Result<(u64, bool), StoreError> {
+        let sqlite_key = (search && self.backend == Backend::Sqlite)
             .then(|| cache_key(&matching(filter.clone(), DbBackend::Sqlite)));
         if let Some(key) = &sqlite_key
             && let Some(Some(rows)) = self.estimates.get(key)
