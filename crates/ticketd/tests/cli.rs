@@ -2260,6 +2260,37 @@ mod faults {
         assert!(answer.took < bound, "{what} took {:?}", answer.took);
     }
 
+    /// Four clients creating and listing tickets as fast as they can, each until its first
+    /// 503; each answers its requests' subjects and answers.
+    fn spawn_load(
+        client: &reqwest::Client,
+        tickets: &str,
+        bearer: &str,
+    ) -> Vec<tokio::task::JoinHandle<Vec<(String, Answer)>>> {
+        (0..4)
+            .map(|task| {
+                let (client, tickets, bearer) = (client.clone(), tickets.to_owned(), bearer.to_owned());
+                tokio::spawn(async move {
+                    let mut answers = Vec::new();
+                    for n in 0.. {
+                        let subject = format!("load {task}-{n}");
+                        let answer = if n % 2 == 0 {
+                            send(client.post(&tickets).bearer_auth(&bearer).json(&ticket(&subject))).await
+                        } else {
+                            send(client.get(&tickets).bearer_auth(&bearer)).await
+                        };
+                        let refused = answer.status == StatusCode::SERVICE_UNAVAILABLE;
+                        answers.push((subject, answer));
+                        if refused {
+                            return answers;
+                        }
+                    }
+                    unreachable!()
+                })
+            })
+            .collect()
+    }
+
     fn ticket(subject: &str) -> Value {
         json!({ "subject": subject, "body": "Fault test" })
     }
@@ -2316,28 +2347,7 @@ mod faults {
         receiver.wait_for(3).await;
 
         // The database goes away, with requests in flight.
-        let load: Vec<_> = (0..4)
-            .map(|task| {
-                let (client, tickets, bearer) = (client.clone(), tickets.clone(), bearer.clone());
-                tokio::spawn(async move {
-                    let mut answers = Vec::new();
-                    for n in 0.. {
-                        let subject = format!("load {task}-{n}");
-                        let answer = if n % 2 == 0 {
-                            send(client.post(&tickets).bearer_auth(&bearer).json(&ticket(&subject))).await
-                        } else {
-                            send(client.get(&tickets).bearer_auth(&bearer)).await
-                        };
-                        let refused = answer.status == StatusCode::SERVICE_UNAVAILABLE;
-                        answers.push((subject, answer));
-                        if refused {
-                            return answers;
-                        }
-                    }
-                    unreachable!()
-                })
-            })
-            .collect();
+        let load = spawn_load(&client, &tickets, &bearer);
         tokio::time::sleep(Duration::from_millis(300)).await;
         let cut = proxy.cut().await;
         let mut load_created = BTreeSet::new();
@@ -2536,28 +2546,7 @@ mod faults {
                 .expect("a port");
 
         // And requests in flight: four clients creating (in LOAD) and listing as fast as they can.
-        let load: Vec<_> = (0..4)
-            .map(|task| {
-                let (client, tickets, bearer) = (client.clone(), tickets.clone(), load_bearer.clone());
-                tokio::spawn(async move {
-                    let mut answers = Vec::new();
-                    for n in 0.. {
-                        let subject = format!("load {task}-{n}");
-                        let answer = if n % 2 == 0 {
-                            send(client.post(&tickets).bearer_auth(&bearer).json(&ticket(&subject))).await
-                        } else {
-                            send(client.get(&tickets).bearer_auth(&bearer)).await
-                        };
-                        let refused = answer.status == StatusCode::SERVICE_UNAVAILABLE;
-                        answers.push((subject, answer));
-                        if refused {
-                            return answers;
-                        }
-                    }
-                    unreachable!()
-                })
-            })
-            .collect();
+        let load = spawn_load(&client, &tickets, &load_bearer);
         tokio::time::sleep(Duration::from_millis(300)).await;
 
         // Silence. Then the counter is released: the held create's statement runs, and its
