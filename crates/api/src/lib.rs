@@ -220,7 +220,8 @@ where
             .service(notifications::create_lead_event)
             .service(events::stream_events)
             .wrap(actix_web::middleware::from_fn(move |req, next| timeout::bound(request_timeout, req, next)))
-            .wrap(cors),
+            .wrap(cors)
+            .wrap(actix_web::middleware::from_fn(security::cors_refusal_as_problem)),
     )
 }
 

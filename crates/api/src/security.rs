@@ -160,6 +160,28 @@ pub fn cors(origins: &[String]) -> Cors {
         .block_on_origin_mismatch(false)
 }
 
+/// A request refused by the CORS middleware (an origin, method or header not allowed)
+/// answers problem+json like every other error, not actix-cors' plain text. (A refused
+/// preflight comes back as a response carrying the error; other refusals as the error.)
+pub async fn cors_refusal_as_problem<B: actix_web::body::MessageBody>(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
+    use actix_web::ResponseError;
+    let problem = |refused: &actix_cors::CorsError| {
+        ApiError::BadRequest(format!("cross-origin request refused: {refused}"))
+    };
+    let res = next.call(req).await.map_err(|err| match err.as_error::<actix_cors::CorsError>() {
+        Some(refused) => problem(refused).into(),
+        None => err,
+    })?;
+    let refused = res.response().error().and_then(|e| e.as_error::<actix_cors::CorsError>()).map(problem);
+    Ok(match refused {
+        Some(problem) => res.into_response(problem.error_response()).map_into_right_body(),
+        None => res.map_into_left_body(),
+    })
+}
+
 /// The client's address: the connection's peer, or behind a trusted reverse proxy the last
 /// `X-Forwarded-For` entry (earlier entries are whatever the client sent).
 pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> IpAddr {
