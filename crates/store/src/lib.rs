@@ -49,8 +49,9 @@ pub struct Store {
     /// API tokens by secret hash, for [`tokens::TOKEN_CACHE_TTL`]: most API calls then need
     /// no query to authenticate. Revoking through this instance evicts at once.
     tokens: moka::sync::Cache<String, (ApiToken, Workspace)>,
-    /// PostgreSQL's planner estimates for list filters, by statement, for
-    /// [`tickets::ESTIMATE_CACHE_TTL`]: a list asked again soon costs its page query alone.
+    /// Inexact list totals by statement, for [`tickets::ESTIMATE_CACHE_TTL`]: PostgreSQL's
+    /// planner estimates, and SQLite search counts past the exact limit. A list asked again
+    /// soon costs its page query alone.
     estimates: moka::sync::Cache<String, Option<u64>>,
 }
 

@@ -553,7 +553,7 @@ impl Store {
         // by walking the sort's index and checking each row against them, which stops at
         // the page's end instead of fetching and sorting tens of thousands of rows.
         let counted = match (self.backend, &query.q) {
-            (Backend::Sqlite, Some(_)) => Some(self.count(filter.clone(), true).await?),
+            (Backend::Sqlite, Some(_)) => Some(self.count_search_sqlite(filter.clone()).await?),
             _ => None,
         };
         let page_filter = match counted {
@@ -588,7 +588,7 @@ impl Store {
             if has_more { tickets.last().map(|t| cursor_after(query.sort, t).encode()) } else { None };
         let (total, total_exact) = match counted {
             Some(counted) => counted,
-            None => self.count(filter, query.q.is_some()).await?,
+            None => self.count(filter).await?,
         };
         Ok(TicketPage { tickets, total, total_exact, next_cursor })
     }
@@ -676,17 +676,7 @@ impl Store {
     /// the capped count is skipped: a big list costs the page query and a plan, nothing more.
     /// (The planner's statistics cover status, priority and assignee; for substring search
     /// `pg_trgm` estimates, within a factor of 1.5 on the benchmark data, see bench/.)
-    /// On SQLite a search's count found past the limit is kept like an estimate: a search
-    /// with many matches is not counted again for [`ESTIMATE_CACHE_TTL`] (other filters are
-    /// counted off an index, cheaply, every time).
-    async fn count(&self, filter: Condition, search: bool) -> Result<(u64, bool), StoreError> {
-        let sqlite_key = (search && self.backend == Backend::Sqlite)
-            .then(|| cache_key(&matching(filter.clone(), DbBackend::Sqlite)));
-        if let Some(key) = &sqlite_key
-            && let Some(Some(rows)) = self.estimates.get(key)
-        {
-            return Ok((rows, false));
-        }
+    async fn count(&self, filter: Condition) -> Result<(u64, bool), StoreError> {
         let mut estimate = None;
         if self.backend == Backend::Postgres {
             estimate = self.estimate(filter.clone()).await?;
@@ -712,9 +702,6 @@ impl Store {
         if exact <= EXACT_TOTAL_LIMIT {
             return Ok((exact, true));
         }
-        if let Some(key) = sqlite_key {
-            self.estimates.insert(key, Some(exact));
-        }
         if self.backend == Backend::Postgres {
             if estimate.is_none() {
                 estimate = self.estimate(filter).await?;
@@ -724,6 +711,22 @@ impl Store {
             }
         }
         Ok((exact, false))
+    }
+
+    /// [`Self::count`] for a SQLite search, whose count evaluates the FTS match in full: a
+    /// count found past the limit is kept like an estimate, so a search with many matches is
+    /// not counted again for [`ESTIMATE_CACHE_TTL`]. (Other filters are counted off an index,
+    /// cheaply, every time; exact counts are never kept.)
+    async fn count_search_sqlite(&self, filter: Condition) -> Result<(u64, bool), StoreError> {
+        let key = cache_key(&matching(filter.clone(), DbBackend::Sqlite));
+        if let Some(Some(rows)) = self.estimates.get(&key) {
+            return Ok((rows, false));
+        }
+        let (total, exact) = self.count(filter).await?;
+        if !exact {
+            self.estimates.insert(key, Some(total));
+        }
+        Ok((total, exact))
     }
 
     /// PostgreSQL's planner estimate of the matching rows (a plan, no execution), kept for
