@@ -178,18 +178,27 @@ async fn assert_controls_labelled(driver: &WebDriver, page: &str) {
     assert!(unlabelled.is_empty(), "controls without a label on {page}: {unlabelled:#?}");
 }
 
-/// First contentful paint of the current page in milliseconds (Paint Timing API).
+/// First contentful paint of the current page in milliseconds (Paint Timing API). The
+/// browser records the entry after the frame is presented, which on a busy machine can be a
+/// moment after the content is in the DOM: it is polled for, up to 10 s.
 async fn first_contentful_paint(driver: &WebDriver) -> f64 {
-    let fcp = driver
-        .execute(
-            "const e = performance.getEntriesByType('paint') \
-               .find(p => p.name === 'first-contentful-paint'); \
-             return e ? e.startTime : null;",
-            vec![],
-        )
-        .await
-        .unwrap();
-    fcp.json().as_f64().expect("a first-contentful-paint entry")
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let fcp = driver
+            .execute(
+                "const e = performance.getEntriesByType('paint') \
+                   .find(p => p.name === 'first-contentful-paint'); \
+                 return e ? e.startTime : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if let Some(fcp) = fcp.json().as_f64() {
+            return fcp;
+        }
+        assert!(Instant::now() < deadline, "no first-contentful-paint entry within 10 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn text_of(driver: &WebDriver, by: By) -> String {
