@@ -92,9 +92,11 @@ impl AuthorizedApi {
         AuthorizedApi { token, app }
     }
 
-    /// The URL of the live event stream (`EventSource` cannot send headers).
-    pub fn events_url(&self) -> String {
-        format!("{BASE}/events?access_token={}", encode_component(&self.token))
+    /// The URL of the live event stream: `EventSource` cannot send headers, so it carries a
+    /// single-use link token (never the session token itself, which would end up in logs).
+    pub async fn events_url(&self) -> Result<String, ApiFailure> {
+        let link: LinkToken = self.post("/auth/link-tokens", &serde_json::json!({})).await?;
+        Ok(format!("{BASE}/events?link_token={}", encode_component(&link.link_token)))
     }
 
     fn auth(&self, builder: RequestBuilder) -> RequestBuilder {
@@ -125,12 +127,33 @@ impl AuthorizedApi {
     }
 
     async fn delete(&self, path: &str) -> Result<(), ApiFailure> {
-        let req = self.auth(Request::delete(&format!("{BASE}{path}"))).build();
+        self.no_content(self.auth(Request::delete(&format!("{BASE}{path}"))).build()).await
+    }
+
+    /// A call answered with no body (204).
+    async fn no_content(&self, req: Result<Request, gloo_net::Error>) -> Result<(), ApiFailure> {
         let resp = req.map_err(ApiFailure::network)?.send().await.map_err(ApiFailure::network)?;
         if resp.status() == 401 {
             self.app.sign_out(Some(EXPIRED_MESSAGE));
         }
         if resp.ok() { Ok(()) } else { Err(ApiFailure::from_response(resp).await) }
+    }
+
+    pub async fn create_user(&self, body: &CreateUserRequest) -> Result<Member, ApiFailure> {
+        self.post("/users", body).await
+    }
+
+    pub async fn update_user(&self, id: Uuid, body: &UpdateUserRequest) -> Result<Member, ApiFailure> {
+        self.patch(&format!("/users/{id}"), body).await
+    }
+
+    pub async fn delete_user(&self, id: Uuid) -> Result<(), ApiFailure> {
+        self.delete(&format!("/users/{id}")).await
+    }
+
+    /// `POST /me/password`: 204, after which this session no longer works.
+    pub async fn change_password(&self, body: &ChangePasswordRequest) -> Result<(), ApiFailure> {
+        self.no_content(self.auth(Request::post(&format!("{BASE}/me/password"))).json(body)).await
     }
 
     /// `api_query` comes from [`crate::logic::TicketFilter::to_api_query`].

@@ -1,8 +1,15 @@
 //! Live updates: one `EventSource` on `/api/v1/events` while signed in. Each
 //! `ticket.created` / `ticket.updated` bumps [`AppState::live`], which lists and ticket
 //! pages read, so they refetch without a reload.
+//!
+//! `EventSource` cannot send headers, so each connection opens with a fresh single-use link
+//! token (`POST /auth/link-tokens`). Its own reconnect would reuse the spent token, so on an
+//! error the app closes the source and opens a new one with a new token after a pause, and
+//! bumps [`AppState::live`] so that pages catch up on what they missed meanwhile. A session
+//! that no longer works answers the link-token request 401, which signs the operator out.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -10,6 +17,9 @@ use wasm_bindgen::closure::Closure;
 use web_sys::{Event, EventSource};
 
 use crate::state::AppState;
+
+/// How long to wait before opening a stream again after it failed.
+const RETRY: Duration = Duration::from_secs(3);
 
 struct Connection {
     source: EventSource,
@@ -20,6 +30,8 @@ struct Connection {
 
 thread_local! {
     static CONNECTION: RefCell<Option<Connection>> = const { RefCell::new(None) };
+    /// Bumped by every sign-in and sign-out: a pending reconnect of an older session stops.
+    static GENERATION: Cell<u64> = const { Cell::new(0) };
 }
 
 /// Whether the stream is open: shown in the header.
@@ -31,33 +43,82 @@ pub fn connect(app: AppState) {
     let status = LiveStatus(RwSignal::new(false));
     provide_context(status);
     Effect::new(move |_| {
-        let token = app.session.with(|s| s.as_ref().map(|s| s.token.clone()));
+        let signed_in = app.session.with(|s| s.is_some());
         close();
         status.0.set(false);
-        if token.is_none() {
+        let generation = GENERATION.with(|g| {
+            g.set(g.get() + 1);
+            g.get()
+        });
+        if signed_in {
+            open(app, status, generation);
+        }
+    });
+}
+
+fn current(generation: u64) -> bool {
+    GENERATION.with(|g| g.get() == generation)
+}
+
+/// Gets a link token and opens the stream with it (unless the session changed meanwhile).
+fn open(app: AppState, status: LiveStatus, generation: u64) {
+    leptos::task::spawn_local(async move {
+        let Some(api) = app.api() else { return };
+        let url = api.events_url().await;
+        if !current(generation) {
             return;
         }
-        let Some(api) = app.api() else { return };
-        let Ok(source) = EventSource::new(&api.events_url()) else { return };
-        let on_event = Closure::<dyn FnMut(Event)>::new(move |_: Event| app.live.update(|n| *n += 1));
-        let on_open = Closure::<dyn FnMut(Event)>::new(move |_: Event| status.0.set(true));
-        let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| status.0.set(false));
-        for kind in ["ticket.created", "ticket.updated"] {
-            let _ = source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
+        match url {
+            Ok(url) => attach(app, status, generation, &url),
+            // A 401 has signed the operator out (new generation); anything else: try again.
+            Err(_) => retry(app, status, generation),
         }
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        CONNECTION.with(|c| {
-            *c.borrow_mut() =
-                Some(Connection { source, _on_event: on_event, _on_open: on_open, _on_error: on_error })
-        });
+    });
+}
+
+fn retry(app: AppState, status: LiveStatus, generation: u64) {
+    set_timeout(
+        move || {
+            if current(generation) {
+                open(app, status, generation);
+            }
+        },
+        RETRY,
+    );
+}
+
+fn attach(app: AppState, status: LiveStatus, generation: u64, url: &str) {
+    let Ok(source) = EventSource::new(url) else {
+        retry(app, status, generation);
+        return;
+    };
+    let on_event = Closure::<dyn FnMut(Event)>::new(move |_: Event| app.live.update(|n| *n += 1));
+    let on_open = Closure::<dyn FnMut(Event)>::new(move |_: Event| status.0.set(true));
+    let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+        status.0.set(false);
+        if current(generation) {
+            close();
+            // Whatever happened while disconnected is fetched again.
+            app.live.update(|n| *n += 1);
+            retry(app, status, generation);
+        }
+    });
+    for kind in ["ticket.created", "ticket.updated"] {
+        let _ = source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
+    }
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    CONNECTION.with(|c| {
+        *c.borrow_mut() = Some(Connection { source, _on_event: on_event, _on_open: on_open, _on_error: on_error })
     });
 }
 
 fn close() {
-    CONNECTION.with(|c| {
-        if let Some(conn) = c.borrow_mut().take() {
-            conn.source.close();
-        }
-    });
+    // Taken out first: closing runs no callback, but the closures must outlive this call.
+    let conn = CONNECTION.with(|c| c.borrow_mut().take());
+    if let Some(conn) = conn {
+        conn.source.close();
+        // Dropped later: the error handler that called `close` is one of these closures.
+        set_timeout(move || drop(conn), Duration::ZERO);
+    }
 }

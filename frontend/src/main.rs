@@ -60,7 +60,7 @@ fn Header() -> impl IntoView {
                             <nav aria-label="Main">
                                 <A href="/app/tickets">"Tickets"</A>
                                 <A href="/app/inbox">"Inbox"</A>
-                                {admin.then(|| view! { <A href="/app/settings">"Settings"</A> })}
+                                <A href="/app/settings">{if admin { "Settings" } else { "Account" }}</A>
                             </nav>
                             <span class="live" id="live-status" data-live=move || live.0.get().to_string()>
                                 {move || if live.0.get() { "● live" } else { "○ offline" }}

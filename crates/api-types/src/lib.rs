@@ -9,6 +9,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
+mod team;
+pub use team::{ChangePasswordRequest, CreateUserRequest, LinkToken, UpdateUserRequest};
+
 pub use domain::agent::{Capability, Vertical, VerticalOverrides};
 pub use domain::auth::{Role, Scope};
 pub use domain::conversation::MessageRole;

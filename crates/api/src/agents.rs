@@ -236,7 +236,11 @@ pub async fn invoke_tool(
     // The scope check too answers with a sentence for the bot.
     let result = match auth.require(Requirement::token_only(Scope::ToolsInvoke)) {
         Ok(()) => {
-            match auth.token.as_ref().map_or(Ok(()), |t| state.security.check_tool_invocation(t.id.0)) {
+            let limited = match auth.token.as_ref() {
+                Some(t) => state.security.check_tool_invocation(&state.store, t.id.0).await,
+                None => Ok(()),
+            };
+            match limited {
                 Ok(()) => invoke(&state, &auth, &agent_id, &name, body).await,
                 Err(e) => Err(e),
             }

@@ -204,7 +204,7 @@ pub async fn click_cta_rule(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::token_only(Scope::ConversationsWrite))?;
     if let Some(token) = &auth.token {
-        state.security.check_cta_click(token.id.0)?;
+        state.security.check_cta_click(&state.store, token.id.0).await?;
     }
     let rule = state.store.cta_rule(auth.workspace_id(), parse_id(&id)?).await?;
     let CtaClickRequest { conversation_id } = body?.0;

@@ -36,6 +36,10 @@ pub enum ApiError {
     TooManyRequests { detail: String, retry_after: u64 },
     #[error("the service is temporarily unavailable")]
     Unavailable(String),
+    /// Too much work of one kind at once (password hashing): 503, retry after this many
+    /// seconds (`Retry-After`).
+    #[error("{detail}")]
+    Busy { detail: String, retry_after: u64 },
     #[error("internal error: {0}")]
     Internal(String),
     /// Any of the above, with a sentence the bot can say to the visitor.
@@ -74,6 +78,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Request body too large"),
             ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::Busy { .. } => ("busy", "Service busy"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
             ApiError::ForBot { inner, .. } => inner.parts(),
         }
@@ -118,7 +123,7 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::ForBot { inner, .. } => inner.status_code(),
@@ -148,7 +153,7 @@ impl ResponseError for ApiError {
         if matches!(root, ApiError::Unavailable(_)) {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
         }
-        if let ApiError::TooManyRequests { retry_after, .. } = root {
+        if let ApiError::TooManyRequests { retry_after, .. } | ApiError::Busy { retry_after, .. } = root {
             response.insert_header((header::RETRY_AFTER, HeaderValue::from(*retry_after)));
         }
         response.json(self.problem())

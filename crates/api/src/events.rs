@@ -16,8 +16,8 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::extract::Auth;
+use crate::stream_auth::CredentialWatch;
 
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const RESUME_MAX: u64 = 500;
 const LIVE_TYPES: [&str; 2] = ["ticket.created", "ticket.updated"];
 /// How many sent event ids a stream remembers, to send none twice.
@@ -94,21 +94,27 @@ fn frame(event: &OutboxEvent) -> web::Bytes {
 
 /// Stream ticket events (Server-Sent Events).
 ///
-/// For `EventSource`, which cannot send headers, pass the token as `?access_token=`.
-/// Each event has `id:` (send it back as `Last-Event-ID` to resume after a disconnect),
-/// `event:` (`ticket.created` or `ticket.updated`) and `data:` — the same JSON as a webhook
-/// delivery. A comment line is sent every 15 s to keep proxies from closing the stream.
+/// `EventSource`, which cannot send headers, passes a single-use `?link_token=` from
+/// `POST /auth/link-tokens` instead (`?access_token=` is refused). Each event has `id:` (send
+/// it back as `Last-Event-ID` to resume after a disconnect), `event:` (`ticket.created` or
+/// `ticket.updated`) and `data:` — the same JSON as a webhook delivery. A comment line is sent
+/// every 15 s to keep proxies from closing the stream. The stream ends when the credential
+/// that opened it (directly or through its link token) stops working: the session expires,
+/// the API token is revoked, the member is removed or changes their password (checked every
+/// 30 s). At most 10 streams may be open per credential (429 past that).
 #[utoipa::path(
     tag = "notifications",
     security(("bearer" = [])),
     params(
-        ("access_token" = Option<String>, Query, description = "The bearer token, for clients that cannot set headers"),
+        ("link_token" = Option<String>, Query, description = "A single-use token from `POST /auth/link-tokens`, for clients that cannot set headers"),
         ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id"),
     ),
     responses(
-        (status = 200, description = "An endless `text/event-stream`", content_type = "text/event-stream", body = String),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A `text/event-stream` that lasts as long as its credential", content_type = "text/event-stream", body = String),
+        (status = 401, description = "Not signed in, or the link token is unknown, expired or used", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Token lacks `tickets:read`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many open streams for this credential or this server", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     )
 )]
 #[get("/events")]
@@ -118,6 +124,9 @@ pub async fn stream_events(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::operator_or(Scope::TicketsRead))?;
+    let slot = state.security.open_stream(&auth.credential.key)?;
+    let mut watch = CredentialWatch::new(&state, &auth);
+    let keep_alive = state.security.settings.stream_keep_alive.max(Duration::from_millis(10));
     let ws = auth.workspace_id();
     let mut live = state.store.subscribe();
     let mut last: Option<Uuid> = req
@@ -128,13 +137,15 @@ pub async fn stream_events(
     let store = state.store.clone();
     let (tx, mut rx) = mpsc::channel::<web::Bytes>(64);
     actix_web::rt::spawn(async move {
+        // Holds this stream's place in the per-credential and instance counts until it ends.
+        let _slot = slot;
         // Say hello at once, so clients and proxies see the stream open.
         if tx.send(web::Bytes::from_static(b": connected\n\n")).await.is_err() {
             return;
         }
         let mut resync = last.is_some();
         let mut sent = Sent::default();
-        let mut ticker = tokio::time::interval(KEEP_ALIVE);
+        let mut ticker = tokio::time::interval(keep_alive);
         ticker.tick().await;
         let mut stopping = Terminate::register();
         loop {
@@ -178,6 +189,12 @@ pub async fn stream_events(
                     }
                 }
                 () = stopping.received() => return,
+                () = watch.ended() => {
+                    let _ = tx.send(web::Bytes::from_static(b": the credential of this stream stopped working\n\n")).await;
+                    return;
+                }
+                // The client went away: give the stream's place back now, not at the next send.
+                () = tx.closed() => return,
             }
         }
     });

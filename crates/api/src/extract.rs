@@ -11,6 +11,8 @@ use domain::FieldErrors;
 use domain::auth::{Principal, Requirement, Role, Scope};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use sha2::Digest;
+use store::security::{Credential, CredentialKind};
 use store::{ApiToken, Session, Workspace};
 
 use crate::AppState;
@@ -195,6 +197,8 @@ pub struct Auth {
     pub principal: Principal,
     pub session: Option<Session>,
     pub token: Option<ApiToken>,
+    /// The credential the request acts with (through a link token: the one that made it).
+    pub credential: Credential,
 }
 
 impl Auth {
@@ -238,6 +242,13 @@ impl Auth {
     }
 }
 
+/// The paths a `?link_token=` may open (GET only): what a browser opens by URL, without
+/// headers — the event stream (`EventSource`) and downloads.
+pub const LINK_TOKEN_PATHS: [&str; 2] = ["/api/v1/events", "/api/v1/tickets/export.csv"];
+
+/// The query parameters that carry credentials: never logged, never accepted elsewhere.
+pub const CREDENTIAL_PARAMS: [&str; 3] = ["access_token", "link_token", "token"];
+
 /// The bearer credential of a request, from the `Authorization` header.
 fn bearer(req: &HttpRequest) -> Option<String> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
@@ -246,6 +257,30 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         return scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned());
     }
     None
+}
+
+/// Where a request's credential comes from.
+enum Presented {
+    Bearer(String),
+    LinkToken(String),
+    /// `?access_token=`: refused, with a sentence saying what to do instead.
+    AccessTokenInUrl,
+    Nothing,
+}
+
+fn presented(req: &HttpRequest) -> Presented {
+    if let Some(token) = bearer(req) {
+        return Presented::Bearer(token);
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let link = req.method() == actix_web::http::Method::GET && LINK_TOKEN_PATHS.contains(&req.path());
+    if link && let Some((_, v)) = pairs.iter().find(|(k, _)| k == "link_token") {
+        return Presented::LinkToken(v.clone());
+    }
+    if pairs.iter().any(|(k, _)| k == "access_token") {
+        return Presented::AccessTokenInUrl;
+    }
+    Presented::Nothing
 }
 
 impl FromRequest for Auth {
@@ -258,7 +293,7 @@ impl FromRequest for Auth {
             return Box::pin(async move { Ok(auth) });
         }
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let credential = bearer(req).or_else(|| query_token(req));
+        let presented = presented(req);
         let req = req.clone();
         // A bot's tool call must always get a sentence to say, even when the chat backend's
         // token is wrong: the handler never runs then, so the sentence is added here.
@@ -266,12 +301,23 @@ impl FromRequest for Auth {
         Box::pin(async move {
             let result: Result<Auth, ApiError> = async {
                 let state = state.ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-                let credential = credential.ok_or_else(|| {
-                    ApiError::Unauthorized(
-                        "send `Authorization: Bearer <token>` (a session token or an API token)".into(),
-                    )
-                })?;
-                let auth = authenticate(&state, &credential).await?;
+                let auth = match presented {
+                    Presented::Bearer(credential) => authenticate(&state, &credential).await?,
+                    Presented::LinkToken(link) => authenticate_link(&state, &link).await?,
+                    Presented::AccessTokenInUrl => {
+                        return Err(ApiError::Unauthorized(
+                            "credentials in the URL (`?access_token=`) are not accepted: send \
+                             `Authorization: Bearer <token>`, or for an event stream or a download \
+                             get a single-use `link_token` from `POST /api/v1/auth/link-tokens`"
+                                .into(),
+                        ));
+                    }
+                    Presented::Nothing => {
+                        return Err(ApiError::Unauthorized(
+                            "send `Authorization: Bearer <token>` (a session token or an API token)".into(),
+                        ));
+                    }
+                };
                 req.extensions_mut().insert(auth.clone());
                 Ok(auth)
             }
@@ -303,15 +349,49 @@ async fn authenticate(state: &AppState, credential: &str) -> Result<Auth, ApiErr
                 }
             });
         }
-        return Ok(Auth {
-            workspace,
-            principal: Principal::Token(token.scopes.clone()),
-            session: None,
-            token: Some(token),
-        });
+        return Ok(token_auth(token, workspace));
     }
     let claims = state.jwt.verify(credential)?;
-    let session = match state.store.session(claims.user_id(), claims.workspace_id()).await {
+    let session = member_session(state, claims.user_id(), claims.workspace_id(), claims.sv).await?;
+    let credential = Credential {
+        workspace_id: session.workspace.id,
+        kind: CredentialKind::Session {
+            user: session.user.id,
+            session_version: claims.sv,
+            expires_at: claims.expires_at(),
+        },
+        key: format!("jwt:{}", &hex::encode(sha2::Sha256::digest(credential.as_bytes()))[..32]),
+    };
+    Ok(session_auth(session, credential))
+}
+
+fn token_auth(token: ApiToken, workspace: Workspace) -> Auth {
+    let credential = Credential {
+        workspace_id: workspace.id,
+        kind: CredentialKind::ApiToken(token.id),
+        key: format!("token:{}", token.id.0),
+    };
+    Auth { workspace, principal: Principal::Token(token.scopes.clone()), session: None, token: Some(token), credential }
+}
+
+fn session_auth(session: Session, credential: Credential) -> Auth {
+    Auth {
+        workspace: session.workspace.clone(),
+        principal: Principal::User(session.role),
+        session: Some(session),
+        token: None,
+        credential,
+    }
+}
+
+/// The member's session, if they are still a member and `session_version` is still theirs.
+pub(crate) async fn member_session(
+    state: &AppState,
+    user: domain::UserId,
+    workspace: domain::WorkspaceId,
+    session_version: i64,
+) -> Result<Session, ApiError> {
+    let session = match state.store.session(user, workspace).await {
         Ok(session) => session,
         Err(store::StoreError::NotFound) => {
             return Err(ApiError::Unauthorized(
@@ -320,21 +400,67 @@ async fn authenticate(state: &AppState, credential: &str) -> Result<Auth, ApiErr
         }
         Err(e) => return Err(e.into()),
     };
-    Ok(Auth {
-        workspace: session.workspace.clone(),
-        principal: Principal::User(session.role),
-        session: Some(session),
-        token: None,
-    })
+    if session.session_version != session_version {
+        return Err(ApiError::Unauthorized(
+            "this session ended when the password was changed: sign in again".into(),
+        ));
+    }
+    Ok(session)
 }
 
-/// `?access_token=` — only for the event stream, which `EventSource` opens without headers.
-fn query_token(req: &HttpRequest) -> Option<String> {
-    if req.path() != "/api/v1/events" {
-        return None;
+/// A link token, used up: the request acts with the credential that made it, if that still
+/// works (not expired, revoked, removed from the workspace or ended by a password change).
+async fn authenticate_link(state: &AppState, link: &str) -> Result<Auth, ApiError> {
+    let unusable = || ApiError::Unauthorized("the link token is unknown, expired or already used".into());
+    let credential = match state.store.consume_link_token(link).await {
+        Ok(credential) => credential,
+        Err(store::StoreError::NotFound) => return Err(unusable()),
+        Err(e) => return Err(e.into()),
+    };
+    match credential.kind {
+        CredentialKind::Session { user, session_version, expires_at } => {
+            if expires_at <= domain::time::now() {
+                return Err(ApiError::Unauthorized("the session has expired: sign in again".into()));
+            }
+            let session = member_session(state, user, credential.workspace_id, session_version).await?;
+            Ok(session_auth(session, credential))
+        }
+        CredentialKind::ApiToken(id) => match state.store.live_token(id).await {
+            Ok((token, workspace)) => {
+                let mut auth = token_auth(token, workspace);
+                auth.credential = credential;
+                Ok(auth)
+            }
+            Err(store::StoreError::NotFound) => {
+                Err(ApiError::Unauthorized("the API token is unknown or revoked".into()))
+            }
+            Err(e) => Err(e.into()),
+        },
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).ok()?;
-    pairs.into_iter().find(|(k, _)| k == "access_token").map(|(_, v)| v)
+}
+
+/// A query string with the values of credential parameters replaced by `REDACTED`, for
+/// logs; the rest is kept as sent.
+pub fn redact_query(query: &str) -> std::borrow::Cow<'_, str> {
+    if query.is_empty() {
+        return std::borrow::Cow::Borrowed(query);
+    }
+    let redacted: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            let key = pair.split('=').next().unwrap_or("");
+            let decoded = serde_urlencoded::from_str::<Vec<(String, String)>>(pair)
+                .ok()
+                .and_then(|v| v.into_iter().next().map(|(k, _)| k))
+                .unwrap_or_else(|| key.to_owned());
+            if CREDENTIAL_PARAMS.iter().any(|p| decoded.eq_ignore_ascii_case(p)) {
+                format!("{key}=REDACTED")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect();
+    std::borrow::Cow::Owned(redacted.join("&"))
 }
 
 /// Raw query-string pairs (repeated keys kept); 400 for an undecodable query string.

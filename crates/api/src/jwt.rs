@@ -16,6 +16,10 @@ pub struct Claims {
     /// The workspace's id.
     pub ws: Uuid,
     pub role: Role,
+    /// The user's session version when it was issued: a password change bumps it, and the
+    /// token stops working (tokens from before this claim existed count as version 0).
+    #[serde(default)]
+    pub sv: i64,
     pub iat: i64,
     pub exp: i64,
 }
@@ -26,6 +30,10 @@ impl Claims {
     }
     pub fn workspace_id(&self) -> WorkspaceId {
         WorkspaceId(self.ws)
+    }
+    /// When the token expires.
+    pub fn expires_at(&self) -> chrono::DateTime<Utc> {
+        chrono::DateTime::from_timestamp(self.exp, 0).unwrap_or_default()
     }
 }
 
@@ -51,10 +59,22 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, user: UserId, workspace: WorkspaceId, role: Role) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user: UserId,
+        workspace: WorkspaceId,
+        role: Role,
+        session_version: i64,
+    ) -> Result<String, ApiError> {
         let now = Utc::now().timestamp();
-        let claims =
-            Claims { sub: user.0, ws: workspace.0, role, iat: now, exp: now + self.ttl_seconds as i64 };
+        let claims = Claims {
+            sub: user.0,
+            ws: workspace.0,
+            role,
+            sv: session_version,
+            iat: now,
+            exp: now + self.ttl_seconds as i64,
+        };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::Internal(format!("cannot sign token: {e}")))
     }
@@ -85,19 +105,19 @@ mod tests {
     #[test]
     fn round_trip() {
         let (u, w) = (UserId::new(), WorkspaceId::new());
-        let token = keys().issue(u, w, Role::Admin).unwrap();
+        let token = keys().issue(u, w, Role::Admin, 0).unwrap();
         let claims = keys().verify(&token).unwrap();
         assert_eq!((claims.user_id(), claims.workspace_id(), claims.role), (u, w, Role::Admin));
     }
 
     #[test]
     fn wrong_key_expired_and_none_are_rejected() {
-        let token = keys().issue(UserId::new(), WorkspaceId::new(), Role::Operator).unwrap();
+        let token = keys().issue(UserId::new(), WorkspaceId::new(), Role::Operator, 0).unwrap();
         let other = JwtKeys::new(b"another secret of thirty-two bytes!!!!", 3600);
         assert!(other.verify(&token).is_err());
 
         let expired = JwtKeys::new(b"a secret of at least thirty-two bytes!!", 0);
-        let old = Claims { sub: Uuid::nil(), ws: Uuid::nil(), role: Role::Admin, iat: 0, exp: 1 };
+        let old = Claims { sub: Uuid::nil(), ws: Uuid::nil(), role: Role::Admin, sv: 0, iat: 0, exp: 1 };
         let token = encode(&Header::new(Algorithm::HS256), &old, &expired.encoding).unwrap();
         assert!(matches!(keys().verify(&token), Err(ApiError::Unauthorized(d)) if d.contains("expired")));
 

@@ -14,10 +14,13 @@ pub mod events;
 pub mod extract;
 pub mod health;
 pub mod jwt;
+pub mod link_tokens;
+pub mod logging;
 pub mod notifications;
 pub mod openapi;
 pub mod security;
 pub mod spa;
+pub mod stream_auth;
 pub mod tickets;
 pub mod timeout;
 pub mod tokens;
@@ -37,7 +40,7 @@ use uuid::Uuid;
 
 pub use error::ApiError;
 pub use jwt::JwtKeys;
-pub use security::{Security, SecuritySettings};
+pub use security::{RateClock, Security, SecuritySettings};
 pub use spa::Spa;
 
 /// What every handler shares.
@@ -160,7 +163,7 @@ fn app(
                 }
             }
         })
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<logging::RedactedRootSpan>::new())
 }
 
 /// The probes and the API. Every `/api/v1` request is bounded by `request_timeout` (inside
@@ -186,6 +189,11 @@ where
             .service(tokens::create_api_token)
             .service(tokens::revoke_api_token)
             .service(users::list_users)
+            .service(users::create_user)
+            .service(users::update_user)
+            .service(users::delete_user)
+            .service(users::change_password)
+            .service(link_tokens::create_link_token)
             .service(tickets::list_tickets)
             .service(tickets::create_ticket)
             .service(tickets::get_ticket)

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod list;
 pub mod notification;
 pub mod ticket;
+pub mod team;
 pub mod time;
 pub mod tool;
 pub mod validation;

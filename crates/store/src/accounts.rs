@@ -164,7 +164,12 @@ impl Store {
             0 => Err(LoginError::InvalidCredentials),
             1 => {
                 let (m, ws) = candidates.remove(0);
-                Ok(Session { user: user.into(), workspace: ws.into(), role: parse_role(&m.role)? })
+                Ok(Session {
+                    session_version: user.session_version,
+                    user: user.into(),
+                    workspace: ws.into(),
+                    role: parse_role(&m.role)?,
+                })
             }
             _ => {
                 let prefixes: Vec<_> = candidates.iter().map(|(_, ws)| ws.ticket_prefix.clone()).collect();
@@ -184,7 +189,7 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let user = user::Entity::find_by_id(user_id.0).one(&self.db).await?.ok_or(StoreError::NotFound)?;
         let ws = self.workspace(workspace_id).await?;
-        Ok(Session { user: user.into(), workspace: ws, role: parse_role(&m.role)? })
+        Ok(Session { session_version: user.session_version, user: user.into(), workspace: ws, role: parse_role(&m.role)? })
     }
 
     /// The workspace's members, by name.
@@ -227,6 +232,7 @@ async fn upsert_user(
         email: Set(email.as_str().to_owned()),
         name: Set(name.to_owned()),
         password_hash: Set(password_hash),
+        session_version: Set(0),
         created_at: Set(now),
     };
     Ok(user::Entity::insert(model).exec_with_returning(tx).await?)

@@ -13,6 +13,8 @@ pub mod notifications;
 mod password;
 pub mod paths;
 pub mod records;
+pub mod security;
+pub mod team;
 pub mod tickets;
 pub mod tokens;
 

@@ -33,6 +33,8 @@ pub struct Session {
     pub user: User,
     pub workspace: Workspace,
     pub role: Role,
+    /// The user's session version: a JWT carrying another one is no longer valid.
+    pub session_version: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

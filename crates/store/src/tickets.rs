@@ -440,9 +440,25 @@ impl Store {
         actor: Actor,
     ) -> Result<Ticket, StoreError> {
         let tx = self.write_tx().await?;
-        let model = self.find_ticket(&tx, ws, key, true).await?;
+        let (updated, event) = self.update_ticket_in(&tx, ws, key, patch, actor).await?;
+        tx.commit().await?;
+        self.publish(event.into_iter().collect());
+        Ok(updated)
+    }
+
+    /// [`Store::update_ticket`] inside the caller's transaction: the ticket, and the
+    /// `ticket.updated` event to publish once it commits (none when nothing changed).
+    pub(crate) async fn update_ticket_in(
+        &self,
+        tx: &sea_orm::DatabaseTransaction,
+        ws: WorkspaceId,
+        key: &TicketKey,
+        patch: &TicketPatch,
+        actor: Actor,
+    ) -> Result<(Ticket, Option<crate::notifications::OutboxEvent>), StoreError> {
+        let model = self.find_ticket(tx, ws, key, true).await?;
         if let Some(Some(assignee)) = patch.assignee {
-            ensure_member(&tx, ws, assignee).await?;
+            ensure_member(tx, ws, assignee).await?;
         }
         let current: Ticket = model.clone().try_into()?;
         let state = TicketState {
@@ -455,8 +471,7 @@ impl Store {
         let now = domain::time::now();
         let (next, changes) = state.apply(patch, now);
         if changes.is_empty() {
-            tx.rollback().await?;
-            return Ok(current);
+            return Ok((current, None));
         }
         let mut active: ticket::ActiveModel = model.into();
         active.status = Set(next.status.as_str().to_owned());
@@ -465,18 +480,16 @@ impl Store {
         active.notes = Set(next.notes.clone());
         active.resolved_at = Set(next.resolved_at);
         active.updated_at = Set(now);
-        let updated: Ticket = ticket::Entity::update(active).exec(&tx).await?.try_into()?;
+        let updated: Ticket = ticket::Entity::update(active).exec(tx).await?.try_into()?;
         let events: Vec<_> = changes.iter().map(|c| event_model(ws, current.id, c, actor, now)).collect();
-        ticket_event::Entity::insert_many(events).exec_without_returning(&tx).await?;
+        ticket_event::Entity::insert_many(events).exec_without_returning(tx).await?;
         let change_list: Vec<_> = changes
             .iter()
             .map(|c| serde_json::json!({ "kind": c.kind.as_str(), "from": c.from, "to": c.to }))
             .collect();
         let data = serde_json::json!({ "ticket": updated, "changes": change_list });
-        let event = self.emit(&tx, ws, "ticket.updated", data, None).await?;
-        tx.commit().await?;
-        self.publish(vec![event]);
-        Ok(updated)
+        let event = self.emit(tx, ws, "ticket.updated", data, None).await?;
+        Ok((updated, Some(event)))
     }
 
     /// The activity log of a ticket, oldest first, with the actors' names.

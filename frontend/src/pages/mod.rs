@@ -3,6 +3,7 @@
 mod inbox;
 mod login;
 mod settings;
+mod team;
 mod ticket;
 mod tickets;
 

@@ -1,4 +1,4 @@
-//! `/app/settings` (admins): API tokens, members, agents, call-to-action buttons and
+//! `/app/settings`: your password (everyone); for admins the team (`team.rs`), API tokens, agents, call-to-action buttons and
 //! notification channels: create forms; agents editable (vertical, overrides) with their tools;
 //! buttons and channels enabled, disabled or deleted; a channel's latest deliveries.
 
@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::api::ApiFailure;
 use crate::components::{Failure, Loading};
 use crate::logic::{format_time, priority_label};
+use crate::pages::team::{ChangePassword, Team};
 use crate::state::{use_api, use_app};
 
 #[component]
@@ -24,8 +25,9 @@ pub fn SettingsPage() -> impl IntoView {
             view! {
                 <h1>"Settings"</h1>
                 <div class="settings">
+                    <Team/>
+                    <ChangePassword/>
                     <Tokens/>
-                    <Members/>
                     <Agents/>
                     <CtaRules/>
                     <Channels/>
@@ -33,12 +35,18 @@ pub fn SettingsPage() -> impl IntoView {
             }
             .into_any()
         } else {
-            view! { <p class="card">"Settings are for workspace admins."</p> }.into_any()
+            view! {
+                <h1>"Settings"</h1>
+                <div class="settings">
+                    <ChangePassword/>
+                </div>
+            }
+            .into_any()
         }
     }
 }
 
-fn error_line(f: RwSignal<Option<ApiFailure>>) -> impl IntoView {
+pub(super) fn error_line(f: RwSignal<Option<ApiFailure>>) -> impl IntoView {
     move || f.get().map(|f| view! { <p class="error" role="alert">{f.message()}</p> })
 }
 
@@ -175,37 +183,6 @@ fn Tokens() -> impl IntoView {
 }
 
 #[component]
-fn Members() -> impl IntoView {
-    let api = use_api();
-    let list = LocalResource::new(move || {
-        let api = api.clone();
-        async move { api.users().await }
-    });
-    view! {
-        <section class="card" aria-labelledby="members-title">
-            <h2 id="members-title">"Members"</h2>
-            {move || match list.get() {
-                None => view! { <Loading what="members"/> }.into_any(),
-                Some(Err(f)) => view! { <Failure failure=f/> }.into_any(),
-                Some(Ok(l)) => {
-                    view! {
-                        <ul class="plain">
-                            {l
-                                .data
-                                .into_iter()
-                                .map(|m| view! { <li>{m.name} " <" {m.email} "> · " {m.role.as_str()}</li> })
-                                .collect_view()}
-                        </ul>
-                        <p class="muted">"Add members with " <code>"ticketd user create"</code> "."</p>
-                    }
-                        .into_any()
-                }
-            }}
-        </section>
-    }
-}
-
-#[component]
 fn Agents() -> impl IntoView {
     let api = use_api();
     let a = api.clone();
@@ -283,7 +260,7 @@ fn Agents() -> impl IntoView {
 }
 
 /// Asks before something irreversible; `false` when the browser cannot ask.
-fn confirmed(question: &str) -> bool {
+pub(super) fn confirmed(question: &str) -> bool {
     window().confirm_with_message(question).unwrap_or(false)
 }
 

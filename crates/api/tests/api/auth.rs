@@ -108,7 +108,7 @@ pub(crate) fn unix_now() -> i64 {
 /// Session claims for a user of a workspace, valid for `ttl` seconds from now (negative: expired).
 pub(crate) fn claims(user: Uuid, ws: Uuid, role: Role, ttl: i64) -> Claims {
     let now = unix_now();
-    Claims { sub: user, ws, role, iat: now.min(now + ttl) - 1, exp: now + ttl }
+    Claims { sub: user, ws, role, sv: 0, iat: now.min(now + ttl) - 1, exp: now + ttl }
 }
 
 /// A JWT signed with `secret` and `alg`.

@@ -47,6 +47,8 @@ pub const OPERATOR_EMAIL: &str = "operator@acme.test";
 pub const OPERATOR_PASSWORD: &str = "operator password 1";
 pub const OTHER_ADMIN_EMAIL: &str = "admin@other.test";
 pub const OTHER_ADMIN_PASSWORD: &str = "other password 1";
+/// The unix time the tests' rate limits see (20 s into a window).
+pub const TEST_RATE_CLOCK: i64 = 1_800_000_020;
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret!";
 
 /// A fresh database, dropped (PostgreSQL) or deleted (SQLite) with the guard.
@@ -168,6 +170,10 @@ pub fn generous_limits() -> api::SecuritySettings {
     api::SecuritySettings {
         login_per_ip: 100_000,
         login_per_account: 100_000,
+        login_account_lock: 100_000,
+        login_global: 100_000,
+        // One rate-limit window for the whole test: none ends mid-test.
+        clock: api::RateClock::Fixed(TEST_RATE_CLOCK),
         tool_invocations_per_token: 100_000,
         cta_clicks_per_token: 100_000,
         ..Default::default()

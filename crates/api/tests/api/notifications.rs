@@ -317,7 +317,16 @@ struct Sse {
 
 enum SseAuth<'a> {
     Header(&'a str),
-    Query(&'a str),
+    /// A link token made with this credential, in the query (what the app's `EventSource` does).
+    Link(&'a str),
+}
+
+/// A new link token made with `token`.
+pub async fn link_token(app: &TestApp, token: &str) -> String {
+    let r = app.post("/api/v1/auth/link-tokens", token, json!({})).await;
+    assert_eq!(r.status, 201, "link token: {}", r.text);
+    assert_eq!(r.body["expires_in"], 60);
+    r.body["link_token"].as_str().unwrap().to_owned()
 }
 
 impl Sse {
@@ -327,8 +336,9 @@ impl Sse {
             SseAuth::Header(token) => {
                 app.client.get(format!("{}/api/v1/events", app.address)).bearer_auth(token)
             }
-            SseAuth::Query(token) => {
-                app.client.get(format!("{}/api/v1/events", app.address)).query(&[("access_token", token)])
+            SseAuth::Link(token) => {
+                let link = link_token(app, token).await;
+                app.client.get(format!("{}/api/v1/events", app.address)).query(&[("link_token", link)])
             }
         };
         req = req.header("accept", "text/event-stream");
@@ -1032,7 +1042,7 @@ db_test! {
 }
 
 db_test! {
-    async fn the_stream_takes_the_token_in_the_query_and_checks_it(app: TestApp) {
+    async fn the_stream_takes_a_link_token_in_the_query_and_refuses_access_tokens(app: TestApp) {
         listener_ready(&app).await;
         let events = format!("{}/api/v1/events", app.address);
         let reader = app.token(&[Scope::TicketsRead]).await;
@@ -1044,15 +1054,22 @@ db_test! {
         };
         assert_eq!(status(app.client.get(&events)).await, 401);
         assert_eq!(status(app.client.get(&events).bearer_auth("tkd_nope_nope")).await, 401);
-        assert_eq!(status(app.client.get(&events).query(&[("access_token", "garbage")])).await, 401);
+        assert_eq!(status(app.client.get(&events).query(&[("link_token", "garbage")])).await, 401);
         assert_eq!(status(app.client.get(&events).bearer_auth(&chat_backend)).await, 403);
-        assert_eq!(status(app.client.get(&events).query(&[("access_token", chat_backend.as_str())])).await, 403);
-        // `access_token` is for the stream only.
-        let r = app.client.get(format!("{}/api/v1/tickets", app.address)).query(&[("access_token", app.operator.as_str())]).send().await.unwrap();
-        assert_eq!(r.status(), 401);
+        let link = link_token(&app, &chat_backend).await;
+        assert_eq!(status(app.client.get(&events).query(&[("link_token", link.as_str())])).await, 403);
+        // No long-lived credential in a URL: `?access_token=` is refused, for JWTs and API
+        // tokens alike, on the stream and everywhere else.
+        for token in [app.operator.as_str(), reader.as_str()] {
+            let r = TestApp::read(app.client.get(&events).query(&[("access_token", token)]).send().await.unwrap()).await;
+            r.assert_problem(401);
+            assert!(r.body["detail"].as_str().unwrap().contains("link_token"), "{}", r.text);
+            let r = app.client.get(format!("{}/api/v1/tickets", app.address)).query(&[("access_token", token)]).send().await.unwrap();
+            assert_eq!(r.status(), 401);
+        }
 
-        let mut by_query = Sse::open(&app, SseAuth::Query(&app.operator), None).await;
-        let mut by_token = Sse::open(&app, SseAuth::Query(&reader), None).await;
+        let mut by_query = Sse::open(&app, SseAuth::Link(&app.operator), None).await;
+        let mut by_token = Sse::open(&app, SseAuth::Link(&reader), None).await;
         let mut by_header = Sse::open(&app, SseAuth::Header(&reader), None).await;
         let ticket = app.ticket("Seen by all three").await;
         for stream in [&mut by_query, &mut by_token, &mut by_header] {
@@ -1097,7 +1114,7 @@ db_test! {
         assert_ticket_frame(&frame, "ticket.created", &fourth);
         resumed.assert_quiet().await;
 
-        // The SPA's EventSource resumes with the query token too.
+        // The SPA's EventSource resumes with a link token too.
         let mut again = Sse::open_query_resume(&app, &app.operator, s(&replayed[2].json()["id"])).await;
         let frame = again.next_event().await;
         assert_ticket_frame(&frame, "ticket.created", &fourth);
@@ -1107,7 +1124,7 @@ db_test! {
 
 impl Sse {
     async fn open_query_resume(app: &TestApp, token: &str, last_event_id: &str) -> Sse {
-        Sse::open(app, SseAuth::Query(token), Some(last_event_id)).await
+        Sse::open(app, SseAuth::Link(token), Some(last_event_id)).await
     }
 }
 

@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod cta_rule;
 pub mod delivery;
 pub mod idempotency_key;
+pub mod link_token;
 pub mod membership;
 pub mod message;
 pub mod notification_channel;

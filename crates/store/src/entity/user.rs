@@ -8,6 +8,8 @@ pub struct Model {
     pub email: String,
     pub name: String,
     pub password_hash: String,
+    /// Bumped by a password change: sessions carrying an older one stop working.
+    pub session_version: i64,
     pub created_at: DateTimeUtc,
 }
 
