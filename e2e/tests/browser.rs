@@ -568,5 +568,20 @@ async fn operator_converts_an_inbox_conversation_and_expired_sessions_return_to_
     wait_text(&driver, By::Id("flash"), "Your session expired, please sign in again").await;
     // Chromium logs the refused request itself; nothing else may go wrong.
     assert_no_console_errors(&driver, &["status of 401"]).await;
+
+    // Settings → Team: add a member; then change the password, which ends the session.
+    sign_in(&driver, &base).await;
+    driver.goto(format!("{base}/app/settings")).await.unwrap();
+    driver.query(By::Id("team-members")).wait(WAIT, Duration::from_millis(100)).first().await.unwrap();
+    driver.find(By::Id("m-name")).await.unwrap().send_keys("Tess Team").await.unwrap();
+    driver.find(By::Id("m-email")).await.unwrap().send_keys("tess@acme.test").await.unwrap();
+    driver.find(By::Id("m-password")).await.unwrap().send_keys("a long first password").await.unwrap();
+    driver.find(By::XPath("//button[text()='Add member']")).await.unwrap().click().await.unwrap();
+    wait_text(&driver, By::Id("team-members"), "tess@acme.test").await;
+    driver.find(By::Id("p-current")).await.unwrap().send_keys(ADMIN_PASSWORD).await.unwrap();
+    driver.find(By::Id("p-new")).await.unwrap().send_keys("a brand new admin password").await.unwrap();
+    driver.find(By::XPath("//button[text()='Change password']")).await.unwrap().click().await.unwrap();
+    wait_text(&driver, By::Id("flash"), "Your password was changed").await;
+    assert_no_console_errors(&driver, &["status of 401"]).await;
     driver.quit().await.unwrap();
 }
