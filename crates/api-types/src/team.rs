@@ -20,7 +20,10 @@ pub struct CreateUserRequest {
     pub email: String,
     pub role: Role,
     /// The initial password, 12–256 characters; the member can change it.
-    #[cfg_attr(feature = "openapi", schema(example = "a long initial password", min_length = 12, max_length = 256))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "a long initial password", min_length = 12, max_length = 256)
+    )]
     pub password: String,
 }
 
@@ -37,10 +40,16 @@ pub struct UpdateUserRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
-    #[cfg_attr(feature = "openapi", schema(example = "the current password", min_length = 1, max_length = 256))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "the current password", min_length = 1, max_length = 256)
+    )]
     pub current_password: String,
     /// 12–256 characters, not the current one.
-    #[cfg_attr(feature = "openapi", schema(example = "a brand new password", min_length = 12, max_length = 256))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "a brand new password", min_length = 12, max_length = 256)
+    )]
     pub new_password: String,
 }
 

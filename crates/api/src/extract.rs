@@ -371,7 +371,13 @@ fn token_auth(token: ApiToken, workspace: Workspace) -> Auth {
         kind: CredentialKind::ApiToken(token.id),
         key: format!("token:{}", token.id.0),
     };
-    Auth { workspace, principal: Principal::Token(token.scopes.clone()), session: None, token: Some(token), credential }
+    Auth {
+        workspace,
+        principal: Principal::Token(token.scopes.clone()),
+        session: None,
+        token: Some(token),
+        credential,
+    }
 }
 
 fn session_auth(session: Session, credential: Credential) -> Auth {

@@ -2,9 +2,9 @@
 //! target's credential parameters (`access_token`, `link_token`, `token`) redacted, so that
 //! no credential sent in a URL lands in a log.
 
-use actix_web::{Error, HttpMessage};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::{Error, HttpMessage};
 use tracing::Span;
 use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
 
@@ -63,6 +63,9 @@ mod tests {
             "/api/v1/events?access_token=REDACTED&x=1"
         );
         assert_eq!(log_target("/e", "link_token=tkl_abc"), "/e?link_token=REDACTED");
-        assert_eq!(log_target("/e", "a=1&token=tkd_x&Access%5Ftoken=y"), "/e?a=1&token=REDACTED&Access%5Ftoken=REDACTED");
+        assert_eq!(
+            log_target("/e", "a=1&token=tkd_x&Access%5Ftoken=y"),
+            "/e?a=1&token=REDACTED&Access%5Ftoken=REDACTED"
+        );
     }
 }

@@ -145,7 +145,10 @@ pub fn address_key(ip: IpAddr) -> String {
 }
 
 fn too_many(what: &str, retry_after: u64) -> ApiError {
-    ApiError::TooManyRequests { detail: format!("too many {what}; try again in {retry_after} s"), retry_after }
+    ApiError::TooManyRequests {
+        detail: format!("too many {what}; try again in {retry_after} s"),
+        retry_after,
+    }
 }
 
 /// The settings, the hashing slots and the stream counts, shared by all workers.
@@ -221,7 +224,12 @@ impl Security {
 
     /// Before a password is checked: refuses an address that has failed too often on this
     /// account (or, while the account is locked, has failed on it at all).
-    pub async fn check_login_account(&self, store: &Store, req: &HttpRequest, email: &str) -> Result<(), ApiError> {
+    pub async fn check_login_account(
+        &self,
+        store: &Store,
+        req: &HttpRequest,
+        email: &str,
+    ) -> Result<(), ApiError> {
         let s = &self.settings;
         let address = address_key(client_ip(req, s.trust_proxy));
         let account = email.trim().to_lowercase();

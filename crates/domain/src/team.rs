@@ -60,9 +60,7 @@ impl PasswordChange {
             errors.add("current_password", format!("the password must be at most {PASSWORD_MAX} characters"));
         }
         let new = errors.check("new_password", parse_team_password(new));
-        if errors.is_empty()
-            && new.as_ref().is_some_and(|n| n.expose() == current)
-        {
+        if errors.is_empty() && new.as_ref().is_some_and(|n| n.expose() == current) {
             errors.add("new_password", "the new password must differ from the current one");
         }
         match new {
@@ -92,7 +90,10 @@ mod tests {
     #[test]
     fn password_changes() {
         assert!(PasswordChange::parse("old one", "a new password").is_ok());
-        assert_eq!(fields(PasswordChange::parse("", "short").unwrap_err()), ["current_password", "new_password"]);
+        assert_eq!(
+            fields(PasswordChange::parse("", "short").unwrap_err()),
+            ["current_password", "new_password"]
+        );
         let same = "the same password";
         assert_eq!(fields(PasswordChange::parse(same, same).unwrap_err()), ["new_password"]);
     }

@@ -189,7 +189,12 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let user = user::Entity::find_by_id(user_id.0).one(&self.db).await?.ok_or(StoreError::NotFound)?;
         let ws = self.workspace(workspace_id).await?;
-        Ok(Session { session_version: user.session_version, user: user.into(), workspace: ws, role: parse_role(&m.role)? })
+        Ok(Session {
+            session_version: user.session_version,
+            user: user.into(),
+            workspace: ws,
+            role: parse_role(&m.role)?,
+        })
     }
 
     /// The workspace's members, by name.

@@ -161,7 +161,8 @@ impl Store {
                  RETURNING count",
             ),
         };
-        let statement = Statement::from_sql_and_values(backend, sql, [key.into(), window_start.into(), n.into()]);
+        let statement =
+            Statement::from_sql_and_values(backend, sql, [key.into(), window_start.into(), n.into()]);
         let row = self.db.query_one_raw(statement).await?.ok_or(StoreError::NotFound)?;
         let count: i64 = row.try_get_by_index(0)?;
         if rand::random::<u32>() % COUNTER_SWEEP_ONE_IN == 0 {

@@ -8,8 +8,7 @@ use domain::validation::ValidationError;
 use domain::{TicketId, UserId, WorkspaceId};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -23,7 +22,12 @@ impl Store {
     /// (accounts are shared between workspaces; this never takes one over).
     pub async fn add_member(&self, ws: WorkspaceId, new: &NewMember) -> Result<Member, StoreError> {
         let conflict = || StoreError::Conflict(format!("{} already has an account", new.email.as_str()));
-        if user::Entity::find().filter(user::Column::Email.eq(new.email.as_str())).one(&self.db).await?.is_some() {
+        if user::Entity::find()
+            .filter(user::Column::Email.eq(new.email.as_str()))
+            .one(&self.db)
+            .await?
+            .is_some()
+        {
             return Err(conflict());
         }
         let hash = password::hash(new.password.expose().to_owned()).await?;
@@ -38,10 +42,13 @@ impl Store {
             created_at: Set(now),
         };
         // A concurrent request for the same e-mail loses on the unique index.
-        let user = user::Entity::insert(model).exec_with_returning(&tx).await.map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => conflict(),
-            other => other,
-        })?;
+        let user =
+            user::Entity::insert(model).exec_with_returning(&tx).await.map_err(
+                |e| match StoreError::from(e) {
+                    StoreError::Conflict(_) => conflict(),
+                    other => other,
+                },
+            )?;
         let membership = membership::ActiveModel {
             workspace_id: Set(ws.0),
             user_id: Set(user.id),
@@ -55,7 +62,12 @@ impl Store {
 
     /// Changes a member's role; refuses to demote the last admin (the workspace row is
     /// locked, so two admins demoting each other at once cannot both succeed).
-    pub async fn change_role(&self, ws: WorkspaceId, user_id: UserId, role: Role) -> Result<Member, StoreError> {
+    pub async fn change_role(
+        &self,
+        ws: WorkspaceId,
+        user_id: UserId,
+        role: Role,
+    ) -> Result<Member, StoreError> {
         let tx = self.write_tx().await?;
         let current = self.locked_membership(&tx, ws, user_id).await?;
         if current == Role::Admin && role != Role::Admin {
@@ -78,7 +90,12 @@ impl Store {
     /// their name). Their tickets in this workspace are unassigned, each logged and announced
     /// like a PATCH by `actor`, in the same transaction. Their sessions stop working at once
     /// (every request reloads the membership) and their event streams end at the next check.
-    pub async fn remove_member(&self, ws: WorkspaceId, user_id: UserId, actor: Actor) -> Result<(), StoreError> {
+    pub async fn remove_member(
+        &self,
+        ws: WorkspaceId,
+        user_id: UserId,
+        actor: Actor,
+    ) -> Result<(), StoreError> {
         let tx = self.write_tx().await?;
         let current = self.locked_membership(&tx, ws, user_id).await?;
         if current == Role::Admin {
@@ -100,7 +117,8 @@ impl Store {
         let unassign = TicketPatch { assignee: Some(None), ..Default::default() };
         let mut events = Vec::with_capacity(assigned.len());
         for id in assigned {
-            let (_, event) = self.update_ticket_in(&tx, ws, &TicketKey::Id(TicketId(id)), &unassign, actor).await?;
+            let (_, event) =
+                self.update_ticket_in(&tx, ws, &TicketKey::Id(TicketId(id)), &unassign, actor).await?;
             events.extend(event);
         }
         tx.commit().await?;
@@ -114,7 +132,9 @@ impl Store {
     pub async fn change_password(&self, user_id: UserId, change: &PasswordChange) -> Result<(), StoreError> {
         let found = user::Entity::find_by_id(user_id.0).one(&self.db).await?.ok_or(StoreError::NotFound)?;
         if !password::verify(change.current.clone(), Some(found.password_hash.clone())).await {
-            return Err(ValidationError::field("current_password", "this is not your current password").into());
+            return Err(
+                ValidationError::field("current_password", "this is not your current password").into()
+            );
         }
         let hash = password::hash(change.new.expose().to_owned()).await?;
         // Only if nobody changed it meanwhile: the check above was against this hash.
@@ -144,7 +164,8 @@ impl Store {
             lock = lock.lock_exclusive();
         }
         lock.one(tx).await?.ok_or(StoreError::NotFound)?;
-        let m = membership::Entity::find_by_id((ws.0, user_id.0)).one(tx).await?.ok_or(StoreError::NotFound)?;
+        let m =
+            membership::Entity::find_by_id((ws.0, user_id.0)).one(tx).await?.ok_or(StoreError::NotFound)?;
         m.role.parse().map_err(|e: String| StoreError::Config(format!("corrupt role in database: {e}")))
     }
 }

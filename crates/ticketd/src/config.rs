@@ -127,17 +127,27 @@ impl Config {
         let db_max_connections = count("TICKETD_DB_MAX_CONNECTIONS")?;
         // Sign-in hardening and event-stream caps (see `api::SecuritySettings`).
         let security = api::SecuritySettings {
-            login_account_lock: per_minute("TICKETD_RATE_LIMIT_LOGIN_ACCOUNT_LOCK_PER_MINUTE", defaults.login_account_lock)?,
+            login_account_lock: per_minute(
+                "TICKETD_RATE_LIMIT_LOGIN_ACCOUNT_LOCK_PER_MINUTE",
+                defaults.login_account_lock,
+            )?,
             login_global: per_minute("TICKETD_RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE", defaults.login_global)?,
-            hash_concurrency: count("TICKETD_HASH_CONCURRENCY")?.map_or(defaults.hash_concurrency, |n| n as usize),
+            hash_concurrency: count("TICKETD_HASH_CONCURRENCY")?
+                .map_or(defaults.hash_concurrency, |n| n as usize),
             hash_queue: match var("TICKETD_HASH_QUEUE") {
-                Some(v) => v.trim().parse().with_context(|| format!("TICKETD_HASH_QUEUE must be a number, not `{v}`"))?,
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .with_context(|| format!("TICKETD_HASH_QUEUE must be a number, not `{v}`"))?,
                 None => defaults.hash_queue,
             },
             streams_per_credential: count("TICKETD_STREAMS_PER_CREDENTIAL")?
                 .map_or(defaults.streams_per_credential, |n| n as usize),
             streams_total: count("TICKETD_STREAMS_TOTAL")?.map_or(defaults.streams_total, |n| n as usize),
-            stream_check_interval: seconds("TICKETD_STREAM_CHECK_SECONDS", defaults.stream_check_interval.as_secs())?,
+            stream_check_interval: seconds(
+                "TICKETD_STREAM_CHECK_SECONDS",
+                defaults.stream_check_interval.as_secs(),
+            )?,
             ..security
         };
         let sqlite_cache_kib =

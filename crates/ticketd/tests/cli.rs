@@ -2773,8 +2773,15 @@ async fn credentials_in_urls_never_reach_the_request_log() {
     let jwt = str_of(&session, "access_token").to_owned();
 
     // Refused credentials in URLs: a JWT, an API token, garbage under other names.
-    for (name, value) in [("access_token", jwt.as_str()), ("access_token", api_token.as_str()), ("token", api_token.as_str())] {
-        let resp = client.get(server.url("/api/v1/events")).query(&[(name, value), ("x", "1")]).send().await.unwrap();
+    for (name, value) in
+        [("access_token", jwt.as_str()), ("access_token", api_token.as_str()), ("token", api_token.as_str())]
+    {
+        let resp = client
+            .get(server.url("/api/v1/events"))
+            .query(&[(name, value), ("x", "1")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
         let resp = client.get(server.url("/api/v1/tickets")).query(&[(name, value)]).send().await.unwrap();
         assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
@@ -2784,21 +2791,28 @@ async fn credentials_in_urls_never_reach_the_request_log() {
     assert_eq!(resp.status(), StatusCode::CREATED);
     let link: Value = resp.json().await.unwrap();
     let link = str_of(&link, "link_token").to_owned();
-    let mut stream = client.get(server.url("/api/v1/events")).query(&[("link_token", &link)]).send().await.unwrap();
+    let mut stream =
+        client.get(server.url("/api/v1/events")).query(&[("link_token", &link)]).send().await.unwrap();
     assert_eq!(stream.status(), StatusCode::OK);
     assert!(stream.chunk().await.unwrap().is_some());
     drop(stream);
-    let again = client.get(server.url("/api/v1/events")).query(&[("link_token", &link)]).send().await.unwrap();
+    let again =
+        client.get(server.url("/api/v1/events")).query(&[("link_token", &link)]).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
     drop(client);
     let log = server.terminate();
 
-    for (what, secret) in [("session token", jwt.as_str()), ("API token", api_token.as_str()), ("link token", link.as_str())] {
+    for (what, secret) in
+        [("session token", jwt.as_str()), ("API token", api_token.as_str()), ("link token", link.as_str())]
+    {
         // Also no long piece of it (a log might cut or encode it).
         let piece = &secret[secret.len() - 24..];
         assert!(!log.contains(piece), "the {what} is in the log:\n{log}");
     }
-    assert!(log.contains("/api/v1/events?access_token=REDACTED&x=1"), "the request log still names the path:\n{log}");
+    assert!(
+        log.contains("/api/v1/events?access_token=REDACTED&x=1"),
+        "the request log still names the path:\n{log}"
+    );
     assert!(log.contains("link_token=REDACTED"), "{log}");
     assert!(log.contains("token=REDACTED"), "{log}");
 }

@@ -164,7 +164,10 @@ pub fn ChangePassword() -> impl IntoView {
     let failure = RwSignal::new(None::<ApiFailure>);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        let req = ChangePasswordRequest { current_password: current.get_untracked(), new_password: new.get_untracked() };
+        let req = ChangePasswordRequest {
+            current_password: current.get_untracked(),
+            new_password: new.get_untracked(),
+        };
         let api = api.clone();
         leptos::task::spawn_local(async move {
             match api.change_password(&req).await {

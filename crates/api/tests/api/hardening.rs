@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use domain::auth::{Role, Scope};
 use domain::UserId;
+use domain::auth::{Role, Scope};
 use serde_json::json;
 
 use crate::db_test;

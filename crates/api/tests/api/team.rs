@@ -16,8 +16,12 @@ fn s(v: &Value) -> &str {
 
 /// `POST /users` as the admin; the answer.
 async fn add(app: &TestApp, name: &str, email: &str, role: &str) -> Response {
-    app.post("/api/v1/users", &app.admin, json!({"name": name, "email": email, "role": role, "password": "twelve chars ok"}))
-        .await
+    app.post(
+        "/api/v1/users",
+        &app.admin,
+        json!({"name": name, "email": email, "role": role, "password": "twelve chars ok"}),
+    )
+    .await
 }
 
 db_test! {
