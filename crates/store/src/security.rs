@@ -165,7 +165,7 @@ impl Store {
             Statement::from_sql_and_values(backend, sql, [key.into(), window_start.into(), n.into()]);
         let row = self.db.query_one_raw(statement).await?.ok_or(StoreError::NotFound)?;
         let count: i64 = row.try_get_by_index(0)?;
-        if rand::random::<u32>() % COUNTER_SWEEP_ONE_IN == 0 {
+        if rand::random::<u32>().is_multiple_of(COUNTER_SWEEP_ONE_IN) {
             self.sweep_counters(window_start - COUNTER_KEEP_SECONDS).await?;
         }
         Ok(count)
