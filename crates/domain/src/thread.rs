@@ -205,6 +205,37 @@ impl CommentListQuery {
     }
 }
 
+/// The sender of replies and pings (`TICKETD_MAIL_FROM`): `Name <local@domain>` or a bare
+/// address. Its domain names Message-IDs and the reply addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailFrom {
+    pub name: Option<String>,
+    /// Lower-cased.
+    pub address: String,
+}
+
+impl MailFrom {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        let (name, address) = match (raw.rfind('<'), raw.ends_with('>')) {
+            (Some(open), true) => {
+                let name = raw[..open].trim().trim_matches('"').trim();
+                (Some(name).filter(|n| !n.is_empty()).map(str::to_owned), &raw[open + 1..raw.len() - 1])
+            }
+            _ => (None, raw),
+        };
+        let address = Email::parse(address)
+            .map_err(|e| format!("`{raw}` is not `Name <address>` or an address: {e}"))?
+            .into_inner();
+        Ok(MailFrom { name, address })
+    }
+
+    /// The address's domain.
+    pub fn domain(&self) -> &str {
+        self.address.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+}
+
 /// The Message-ID ticketd gives the mail of a reply: `<{comment id}@{mail domain}>`.
 pub fn reply_message_id(comment_id: uuid::Uuid, mail_domain: &str) -> String {
     format!("<{comment_id}@{mail_domain}>")
@@ -253,6 +284,19 @@ mod tests {
         let e = CommentListQuery::parse(&pairs(&[("per_page", "101"), ("cursor", "nope")])).unwrap_err();
         assert_eq!(e.0.0.keys().collect::<Vec<_>>(), ["cursor", "per_page"]);
         assert!(CommentListQuery::parse(&pairs(&[("per_page", "0")])).is_err());
+    }
+
+    #[test]
+    fn senders_parse() {
+        let from = MailFrom::parse("Acme Support <Support@Acme.test>").unwrap();
+        assert_eq!(
+            (from.name.as_deref(), from.address.as_str(), from.domain()),
+            (Some("Acme Support"), "support@acme.test", "acme.test")
+        );
+        let bare = MailFrom::parse("support@acme.test").unwrap();
+        assert_eq!((bare.name, bare.domain()), (None, "acme.test"));
+        assert!(MailFrom::parse("Acme <nope>").is_err());
+        assert!(MailFrom::parse("").is_err());
     }
 
     #[test]
