@@ -294,7 +294,7 @@ mod tests {
             (Some("Acme Support"), "support@acme.test", "acme.test")
         );
         let bare = MailFrom::parse("support@acme.test").unwrap();
-        assert_eq!((bare.name, bare.domain()), (None, "acme.test"));
+        assert_eq!((bare.name.as_deref(), bare.domain()), (None, "acme.test"));
         assert!(MailFrom::parse("Acme <nope>").is_err());
         assert!(MailFrom::parse("").is_err());
     }

@@ -48,6 +48,8 @@ pub struct Config {
 #[derive(Debug, Clone)]
 pub struct MailConfig {
     /// `smtp://host:port`, `smtp://user:pass@host:587?tls=required`, `smtps://…:465`.
+    /// Checked here; the mail worker (notify) that sends through it is not built yet.
+    #[allow(dead_code)]
     pub smtp_url: String,
     pub from: domain::thread::MailFrom,
 }

@@ -27,6 +27,7 @@ async fn ticket_with_requester(app: &TestApp, subject: &str) -> Value {
     .await
 }
 
+#[allow(clippy::unwrap_used)]
 async fn events(app: &TestApp, reference: &str) -> Vec<Value> {
     let r = app.get(&format!("/api/v1/tickets/{reference}/events"), &app.admin).await;
     assert_eq!(r.status, 200, "{}", r.text);
@@ -34,6 +35,7 @@ async fn events(app: &TestApp, reference: &str) -> Vec<Value> {
 }
 
 /// The reply deliveries queued for a comment: (target_kind, target, status, message_id).
+#[allow(clippy::unwrap_used)]
 async fn reply_deliveries(app: &TestApp, comment_id: &str) -> Vec<(String, String, String, Option<String>)> {
     let conn = app.store.connection();
     let backend = conn.get_database_backend();
