@@ -6,6 +6,7 @@
 
 pub mod agents;
 pub mod auth;
+pub mod comments;
 pub mod conversations;
 pub mod convert;
 pub mod cta;
@@ -38,6 +39,7 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 use uuid::Uuid;
 
+pub use comments::MailSettings;
 pub use error::ApiError;
 pub use jwt::JwtKeys;
 pub use security::{RateClock, Security, SecuritySettings};
@@ -51,6 +53,8 @@ pub struct AppState {
     pub webhooks_allow_private: bool,
     /// Rate limits, proxy trust and CORS.
     pub security: Security,
+    /// Outgoing mail (`TICKETD_SMTP_URL`, `TICKETD_MAIL_FROM`); `None`: replies answer 409.
+    pub mail: Option<MailSettings>,
 }
 
 /// Server settings the binary decides.
@@ -199,6 +203,8 @@ where
             .service(tickets::get_ticket)
             .service(tickets::update_ticket)
             .service(tickets::list_ticket_events)
+            .service(comments::list_comments)
+            .service(comments::create_comment)
             .service(conversations::create_conversation)
             .service(conversations::list_conversations)
             .service(conversations::get_conversation)

@@ -65,6 +65,12 @@ fn open_ticket_schema() -> Value {
                 "enum": ["low", "normal", "high", "urgent"],
                 "default": "normal",
                 "description": "How urgent the problem is."
+            },
+            "email": {
+                "type": "string",
+                "format": "email",
+                "maxLength": 254,
+                "description": "The visitor's e-mail address, if they gave it in the chat: the team replies to it."
             }
         },
         "required": ["subject", "body"],
@@ -109,6 +115,9 @@ pub fn parse_open_ticket(input: &Value) -> Result<NewTicket, ValidationError> {
             None
         }
     };
+    if let Err(message) = open_ticket_email(input) {
+        errors.add("input.email", message);
+    }
     if !errors.is_empty() {
         return Err(ValidationError(errors));
     }
@@ -117,6 +126,16 @@ pub fn parse_open_ticket(input: &Value) -> Result<NewTicket, ValidationError> {
             e.0.0.into_iter().map(|(field, messages)| (format!("input.{field}"), messages)).collect();
         ValidationError(FieldErrors(renamed))
     })
+}
+
+/// The optional `email` of an `open_ticket` input (lower-cased; blank is none).
+pub fn open_ticket_email(input: &Value) -> Result<Option<String>, String> {
+    match input.get("email") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => crate::workspace::Email::parse(s).map(|e| Some(e.into_inner())),
+        Some(_) => Err("must be a string".into()),
+    }
 }
 
 /// What the bot tells the visitor once the ticket is open.

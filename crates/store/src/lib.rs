@@ -15,6 +15,7 @@ pub mod paths;
 pub mod records;
 pub mod security;
 pub mod team;
+pub mod thread;
 pub mod tickets;
 pub mod tokens;
 

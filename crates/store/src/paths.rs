@@ -36,6 +36,11 @@ pub fn tool_call(
         conversation_id: Some(conversation),
         metadata,
         transcript: Some((MessageRole::Tool, transcript.to_string())),
+        // Used where the conversation's visitor has no address (checked with the input).
+        requester: domain::tool::open_ticket_email(input)
+            .ok()
+            .flatten()
+            .map(|email| domain::thread::Requester { name: None, email: Some(email) }),
         ..NewTicketInput::new(ticket, Source::OpenTicketTool, actor)
     };
     (input, Dedupe::ToolCall(tool_call_id.to_owned()))

@@ -40,6 +40,42 @@ pub struct Config {
     /// `TICKETD_REQUEST_TIMEOUT_SECONDS`: how long an API request may take to answer before
     /// it answers 503 (`None` with 0: no limit).
     pub request_timeout: Option<std::time::Duration>,
+    /// `TICKETD_SMTP_URL` and `TICKETD_MAIL_FROM`: outgoing mail; `None` without a URL.
+    pub mail: Option<MailConfig>,
+}
+
+/// Outgoing mail: where to send it and as whom.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `smtp://host:port`, `smtp://user:pass@host:587?tls=required`, `smtps://…:465`.
+    /// Checked here; the mail worker (notify) that sends through it is not built yet.
+    #[allow(dead_code)]
+    pub smtp_url: String,
+    pub from: domain::thread::MailFrom,
+}
+
+/// Checks `TICKETD_SMTP_URL` and `TICKETD_MAIL_FROM` at start: a URL needs a sender, and
+/// both must be well formed. A sender alone is accepted (no transport: replies answer 409).
+pub fn parse_mail(smtp_url: Option<&str>, mail_from: Option<&str>) -> anyhow::Result<Option<MailConfig>> {
+    let from = match mail_from {
+        Some(raw) => Some(
+            domain::thread::MailFrom::parse(raw).map_err(|e| anyhow::anyhow!("TICKETD_MAIL_FROM: {e}"))?,
+        ),
+        None => None,
+    };
+    let Some(raw_url) = smtp_url else { return Ok(None) };
+    let url = url::Url::parse(raw_url.trim()).map_err(|e| {
+        anyhow::anyhow!("TICKETD_SMTP_URL is not a URL ({e}): use smtp://host:port or smtps://host:465")
+    })?;
+    if !matches!(url.scheme(), "smtp" | "smtps") || url.host_str().is_none_or(str::is_empty) {
+        bail!("TICKETD_SMTP_URL must be smtp://host:port or smtps://host:465, not `{}`", url.scheme());
+    }
+    let Some(from) = from else {
+        bail!(
+            "TICKETD_SMTP_URL is set but TICKETD_MAIL_FROM is not: set the sender, e.g. `Acme Support <support@acme.test>`"
+        );
+    };
+    Ok(Some(MailConfig { smtp_url: raw_url.trim().to_owned(), from }))
 }
 
 impl Config {
@@ -159,7 +195,9 @@ impl Config {
         {
             bail!("TICKETD_STATIC_DIR={} is not a directory", dir.display());
         }
+        let mail = parse_mail(var("TICKETD_SMTP_URL").as_deref(), var("TICKETD_MAIL_FROM").as_deref())?;
         Ok(Self {
+            mail,
             security,
             db_acquire_timeout,
             sqlite_busy_timeout,
@@ -353,7 +391,31 @@ mod tests {
             db_max_connections: None,
             sqlite_cache_kib: 2048,
             request_timeout: Some(api::DEFAULT_REQUEST_TIMEOUT),
+            mail: None,
         }
+    }
+
+    #[test]
+    fn mail_settings_are_checked_at_start() {
+        assert!(parse_mail(None, None).unwrap().is_none());
+        assert!(
+            parse_mail(None, Some("Acme <support@acme.test>")).unwrap().is_none(),
+            "a sender alone: no transport"
+        );
+        let mail = parse_mail(Some("smtp://127.0.0.1:2525"), Some("Acme Support <support@acme.test>"))
+            .unwrap()
+            .unwrap();
+        assert_eq!((mail.smtp_url.as_str(), mail.from.domain()), ("smtp://127.0.0.1:2525", "acme.test"));
+        assert!(
+            parse_mail(Some("smtps://user:pw@mail.example:465"), Some("support@acme.test"))
+                .unwrap()
+                .is_some()
+        );
+        let missing = parse_mail(Some("smtp://127.0.0.1:2525"), None).unwrap_err().to_string();
+        assert!(missing.contains("TICKETD_MAIL_FROM"), "{missing}");
+        assert!(parse_mail(Some("http://mail.example"), Some("support@acme.test")).is_err());
+        assert!(parse_mail(Some("not a url"), Some("support@acme.test")).is_err());
+        assert!(parse_mail(Some("smtp://127.0.0.1:2525"), Some("Acme <nope>")).is_err());
     }
 
     #[test]

@@ -342,6 +342,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         jwt: api::JwtKeys::new(secret.as_bytes(), config.session_ttl_seconds),
         webhooks_allow_private: config.webhooks_allow_private,
         security: api::Security::new(config.security.clone()),
+        mail: config.mail.as_ref().map(|m| api::MailSettings { from: m.from.clone() }),
     };
     let purger = spawn_purger(state.store.clone(), config.purge_interval);
     let delivery =

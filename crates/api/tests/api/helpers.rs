@@ -180,6 +180,13 @@ pub fn generous_limits() -> api::SecuritySettings {
     }
 }
 
+/// The sender the tests' servers reply as (the mail itself is sent by the delivery worker).
+pub fn test_mail() -> api::MailSettings {
+    api::MailSettings {
+        from: domain::thread::MailFrom::parse("Acme Support <support@acme.test>").expect("from"),
+    }
+}
+
 pub async fn spawn_app(db: Db) -> TestApp {
     let test_db = TestDb::new(db).await;
     let store =
@@ -227,6 +234,7 @@ pub async fn spawn_app(db: Db) -> TestApp {
         jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600),
         webhooks_allow_private: true,
         security: api::Security::new(generous_limits()),
+        mail: Some(test_mail()),
     };
     // The background work of `ticketd serve`: webhook delivery and, on PostgreSQL, the
     // LISTEN/NOTIFY relay of live events.
@@ -272,6 +280,22 @@ impl TestApp {
         self.spawn_server_with(security, api::ServerOptions::default()).await
     }
 
+    /// Another server on the same database with no mail transport (replies answer 409).
+    pub async fn spawn_server_without_mail(&self) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = api::AppState {
+            store: self.store.clone(),
+            jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600),
+            webhooks_allow_private: true,
+            security: api::Security::new(generous_limits()),
+            mail: None,
+        };
+        let options = api::ServerOptions { workers: Some(1), shutdown_timeout: 1, ..Default::default() };
+        tokio::spawn(api::serve(listener, state, &options).expect("serve"));
+        address
+    }
+
     /// [`TestApp::spawn_server`] with these server options (one worker, a 1 s shutdown).
     pub async fn spawn_server_with(
         &self,
@@ -285,6 +309,7 @@ impl TestApp {
             jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600),
             webhooks_allow_private: true,
             security: api::Security::new(security),
+            mail: Some(test_mail()),
         };
         let options = api::ServerOptions { workers: Some(1), shutdown_timeout: 1, ..options };
         let server = api::serve(listener, state, &options).expect("serve");

@@ -972,6 +972,7 @@ db_test! {
             jwt: api::JwtKeys::new(JWT_SECRET.as_bytes(), 3600),
             webhooks_allow_private: false,
             security: api::Security::new(generous_limits()),
+            mail: None,
         };
         let server = api::serve(listener, state, &api::ServerOptions { workers: Some(1), shutdown_timeout: 1, ..Default::default() }).unwrap();
         let handle = server.handle();
@@ -1169,5 +1170,33 @@ db_test! {
         }
         collect_each_once(&mut stream, "ticket.updated", &tickets).await;
         stream.assert_quiet().await;
+    }
+}
+
+db_test! {
+    async fn a_comment_is_announced_to_subscribed_channels_and_the_live_stream(app: TestApp) {
+        let receiver = Receiver::start().await;
+        let channel = create_channel(
+            &app,
+            &app.admin,
+            json!({"kind": "webhook", "url": receiver.url, "events": ["ticket.comment_created"]}),
+        )
+        .await;
+        let ticket = app.ticket("Talk to me").await;
+        let mut stream = Sse::open(&app, SseAuth::Header(&app.operator), None).await;
+        let path = format!("/api/v1/tickets/{}/comments", s(&ticket["reference"]));
+        let r = app.post(&path, &app.operator, json!({"kind": "note", "body": "Internal."})).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+
+        let frame = stream.next_event().await;
+        assert_ticket_frame(&frame, "ticket.comment_created", &ticket);
+        assert_eq!(frame.json()["data"]["comment"]["id"], r.body["id"]);
+        assert_eq!(frame.json()["data"]["comment"]["kind"], "note");
+
+        let hook = receiver.wait_for_type("ticket.comment_created").await;
+        let body = assert_signed(&hook, s(&channel["secret"]));
+        assert_eq!(body["data"]["comment"]["body"], "Internal.");
+        assert_eq!(body["data"]["ticket"]["id"], ticket["id"]);
+        assert_eq!(receiver.requests().len(), 1, "only the subscribed event");
     }
 }
