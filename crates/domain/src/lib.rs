@@ -13,6 +13,7 @@ pub mod conversation;
 pub mod cta;
 pub mod ids;
 pub mod list;
+pub mod mail;
 pub mod notification;
 pub mod ticket;
 pub mod time;
