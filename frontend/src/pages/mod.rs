@@ -3,6 +3,7 @@
 mod inbox;
 mod login;
 mod settings;
+mod thread;
 mod ticket;
 mod tickets;
 
