@@ -83,6 +83,8 @@ async fn operator_answers_the_customer_from_the_ticket_thread() {
     ctrl_enter(&driver).await;
     wait_text(&driver, By::Id("composer-state"), &format!("Reply queued for {REQUESTER_EMAIL}")).await;
     wait_text(&driver, By::Id("thread"), reply).await;
+    let state = last(&driver, "#thread .comment-reply .delivery").await.attr("data-state").await.unwrap();
+    assert!(matches!(state.as_deref(), Some("sending" | "sent")), "a new reply's delivery: {state:?}");
     assert_eq!(textarea_value(&driver).await, "", "the sent draft is cleared");
     let mails = catcher.wait_for(1, Duration::from_secs(60)).await;
     assert_eq!(mails.len(), 1, "only the new reply is mailed (the demo's was sent long ago)");
@@ -148,6 +150,8 @@ async fn operator_answers_the_customer_from_the_ticket_thread() {
     );
     assert_eq!(textarea_value(&driver).await, draft, "the draft survives the live update");
     assert!(driver.find(By::Id("kind-note")).await.unwrap().is_selected().await.unwrap());
+    // The screenshot for the README: the thread in view, the chat beside it.
+    driver.execute("document.getElementById('requester').scrollIntoView();", vec![]).await.unwrap();
     std::fs::create_dir_all(repo_root().join("target/e2e")).unwrap();
     driver.screenshot(&repo_root().join("target/e2e/ticket-thread.png")).await.unwrap();
     assert_no_console_errors(&driver, &[]).await;
