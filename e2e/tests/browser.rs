@@ -8,6 +8,10 @@
 
 #![allow(clippy::unwrap_used)] // test helpers: a failed step should panic right there
 
+// Journeys in their own files (they use the helpers below).
+#[path = "journeys/thread.rs"]
+mod thread;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -66,6 +70,11 @@ impl Drop for Running {
 
 /// `ticketd serve --demo` on a fresh database; answers its base URL.
 fn start_ticketd() -> (Running, String) {
+    start_ticketd_with(&[])
+}
+
+/// [`start_ticketd`] with more environment (e.g. the mail transport).
+fn start_ticketd_with(env: &[(&str, &str)]) -> (Running, String) {
     let dist = repo_root().join("frontend/dist/index.html");
     assert!(dist.is_file(), "{} is missing: run ./scripts/build-frontend.sh first", dist.display());
     let dir = temp_dir("server");
@@ -76,6 +85,7 @@ fn start_ticketd() -> (Running, String) {
         .env("TICKETD_BIND", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
         .env_remove("TICKETD_STATIC_DIR")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

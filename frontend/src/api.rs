@@ -270,4 +270,28 @@ impl AuthorizedApi {
     ) -> Result<CreatedNotificationChannel, ApiFailure> {
         self.post("/notification-channels", body).await
     }
+
+    /// The whole thread of a ticket, oldest first (walked by cursor, 100 at a time).
+    pub async fn comments(&self, reference: &str) -> Result<Vec<Comment>, ApiFailure> {
+        let mut all = Vec::new();
+        let mut cursor = String::new();
+        loop {
+            let page: List<Comment> = self
+                .get(&format!(
+                    "/tickets/{}/comments?per_page=100&cursor={}",
+                    encode_component(reference),
+                    encode_component(&cursor)
+                ))
+                .await?;
+            all.extend(page.data);
+            match page.meta.next_cursor {
+                Some(next) if !next.is_empty() => cursor = next,
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    pub async fn post_comment(&self, reference: &str, body: &NewComment) -> Result<Comment, ApiFailure> {
+        self.post(&format!("/tickets/{}/comments", encode_component(reference)), body).await
+    }
 }

@@ -1,6 +1,8 @@
 //! Live updates: one `EventSource` on `/api/v1/events` while signed in. Each
 //! `ticket.created` / `ticket.updated` bumps [`AppState::live`], which lists and ticket
-//! pages read, so they refetch without a reload.
+//! pages read, so they refetch without a reload. Each `ticket.comment_created` /
+//! `ticket.comment_updated` carries the comment itself: it is appended to
+//! [`LiveComments`], which an open ticket's thread merges in (keeping the draft).
 //!
 //! `EventSource` cannot send headers, so each connection opens with a fresh single-use link
 //! token (`POST /auth/link-tokens`). Its own reconnect would reuse the spent token, so on an
@@ -14,9 +16,10 @@ use std::time::Duration;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
-use web_sys::{Event, EventSource};
+use web_sys::{Event, EventSource, MessageEvent};
 
 use crate::state::AppState;
+use crate::thread_logic::comment_of_event;
 
 /// How long to wait before opening a stream again after it failed.
 const RETRY: Duration = Duration::from_secs(3);
@@ -24,6 +27,7 @@ const RETRY: Duration = Duration::from_secs(3);
 struct Connection {
     source: EventSource,
     _on_event: Closure<dyn FnMut(Event)>,
+    _on_comment: Closure<dyn FnMut(MessageEvent)>,
     _on_open: Closure<dyn FnMut(Event)>,
     _on_error: Closure<dyn FnMut(Event)>,
 }
@@ -38,10 +42,36 @@ thread_local! {
 #[derive(Clone, Copy)]
 pub struct LiveStatus(pub RwSignal<bool>);
 
+/// The comments seen on the stream, numbered in arrival order (the latest
+/// [`LiveComments::KEEP`]): a thread applies those numbered after the last it applied.
+#[derive(Clone, Copy)]
+pub struct LiveComments(pub RwSignal<Vec<(u64, api_types::Comment)>>);
+
+impl LiveComments {
+    pub const KEEP: usize = 200;
+
+    fn push(self, comment: api_types::Comment) {
+        self.0.update(|list| {
+            let seq = list.last().map_or(1, |(n, _)| n + 1);
+            list.push((seq, comment));
+            if list.len() > Self::KEEP {
+                list.remove(0);
+            }
+        });
+    }
+
+    /// The number of the latest comment seen (0 before any).
+    pub fn last_seq_untracked(self) -> u64 {
+        self.0.with_untracked(|list| list.last().map_or(0, |(n, _)| *n))
+    }
+}
+
 /// Opens the stream whenever someone signs in and closes it when they sign out.
 pub fn connect(app: AppState) {
     let status = LiveStatus(RwSignal::new(false));
     provide_context(status);
+    let comments = LiveComments(RwSignal::new(Vec::new()));
+    provide_context(comments);
     Effect::new(move |_| {
         let signed_in = app.session.with(|s| s.is_some());
         close();
@@ -93,6 +123,12 @@ fn attach(app: AppState, status: LiveStatus, generation: u64, url: &str) {
         return;
     };
     let on_event = Closure::<dyn FnMut(Event)>::new(move |_: Event| app.live.update(|n| *n += 1));
+    let comments = expect_context::<LiveComments>();
+    let on_comment = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        if let Some(comment) = ev.data().as_string().as_deref().and_then(comment_of_event) {
+            comments.push(comment);
+        }
+    });
     let on_open = Closure::<dyn FnMut(Event)>::new(move |_: Event| status.0.set(true));
     let on_error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
         status.0.set(false);
@@ -106,11 +142,20 @@ fn attach(app: AppState, status: LiveStatus, generation: u64, url: &str) {
     for kind in ["ticket.created", "ticket.updated"] {
         let _ = source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
     }
+    for kind in ["ticket.comment_created", "ticket.comment_updated"] {
+        let _ = source.add_event_listener_with_callback(kind, on_comment.as_ref().unchecked_ref());
+    }
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     CONNECTION.with(|c| {
         *c.borrow_mut() =
-            Some(Connection { source, _on_event: on_event, _on_open: on_open, _on_error: on_error })
+            Some(Connection {
+            source,
+            _on_event: on_event,
+            _on_comment: on_comment,
+            _on_open: on_open,
+            _on_error: on_error,
+        })
     });
 }
 

@@ -9,6 +9,7 @@ mod live;
 mod logic;
 mod pages;
 mod state;
+mod thread_logic;
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect, Route, Router, Routes};

@@ -14,6 +14,7 @@ pub mod cta;
 pub mod delivery;
 pub mod ids;
 pub mod list;
+pub mod mail;
 pub mod notification;
 pub mod team;
 pub mod thread;

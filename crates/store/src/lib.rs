@@ -7,6 +7,7 @@ pub mod agents;
 pub mod bulk;
 pub mod conversations;
 pub mod cta;
+mod demo;
 mod entity;
 mod error;
 pub mod notifications;

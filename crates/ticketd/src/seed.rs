@@ -4,19 +4,23 @@
 //! per creation path (the bot's `open_ticket` tool, the visitor's button click, the
 //! operator's escalation). The chat tickets are made exactly as the HTTP handlers make them
 //! (`api::agents::invoke`, `api::cta::click_cta_rule`, `api::conversations::escalate_conversation`):
-//! the same `NewTicketInput`, metadata, transcript message and dedupe key.
+//! the same `NewTicketInput`, metadata, transcript message and dedupe key. The escalated
+//! ticket has a short thread (`Store::add_comment`, as `POST /tickets/{ref}/comments`): a
+//! reply to the requester whose mail went out, an internal note, and her answer.
 
 use anyhow::{Context, ensure};
 use domain::agent::{Capability, Vertical, VerticalOverrides, parse_agent_name};
 use domain::auth::{Role, Scope};
 use domain::conversation::{MessageRole, Visitor, parse_message};
 use domain::cta::{self, CtaKind};
+use domain::thread::{CommentKind, parse_comment_body};
 use domain::ticket::{NewTicket, Priority, Source, Status, TicketKey, TicketPatch};
 use domain::tool::{self, ticket_opened_message};
 use domain::workspace::{Email, NewPassword, TicketPrefix};
 use domain::{AgentId, ConversationId, FieldErrors, WorkspaceId};
 use serde_json::json;
 use store::cta::NewCtaRule;
+use store::thread::{CommentAuthor, NewComment};
 use store::tickets::{Dedupe, NewTicketInput};
 use store::{Actor, Store};
 
@@ -188,6 +192,25 @@ const ESCALATION_BODY: &str = "Lena Fischer (lena.fischer@globex.example, +49 30
 120-seat support team from Zendesk next month. They need the data migration and a custom DPA signed by their \
 legal team before they start. She left the chat: follow up by e-mail.";
 
+/// The escalated ticket's thread (its requester is the chat's visitor, Lena Fischer).
+const THREAD_REPLY: &str = "Hi Lena,
+
+thank you for your time in the chat. We can migrate your Zendesk data (tickets, users and \
+macros) in the week of the 14th. Our legal team is reviewing the custom DPA: could you send \
+us your legal team's redline?
+
+Best regards,
+Olivia from Acme Support";
+const THREAD_NOTE: &str = "Legal (Marta) has our DPA template ready and only needs Globex's redline. \
+The migration slot on the 14th is pencilled in: confirm it once the DPA is signed.";
+const THREAD_ANSWER: &str = "Hi Olivia,
+
+thanks! Our legal team sent the redline this morning. The week of the 14th works for us.
+
+Lena";
+/// The domain of the demo reply's Message-ID.
+const DEMO_MAIL_DOMAIN: &str = "acme.test";
+
 /// Live chats that opened nothing.
 const LIVE_HELP_CHAT: &[(MessageRole, &str)] = &[
     (V, "Hi, where can I download my invoices for last quarter?"),
@@ -306,6 +329,7 @@ pub async fn seed_demo(store: &Store) -> anyhow::Result<Demo> {
         start_chat(store, ws.id, sales.id, "Lena Fischer", "lena.fischer@globex.example", ESCALATION_CHAT)
             .await?;
     let ticket = escalate(store, ws.id, &operator.user, conversation).await?;
+    add_thread(store, ws.id, &ticket, &operator.user).await?;
     from_chats.push((ticket.reference, Source::HumanEscalation, conversation));
 
     // Live chats, started last so that they top the Inbox.
@@ -324,6 +348,29 @@ pub async fn seed_demo(store: &Store) -> anyhow::Result<Demo> {
         live,
         from_chats,
     })
+}
+
+/// The escalated ticket's thread: the operator's reply (its mail recorded as sent, so a
+/// server with a mail transport does not write to the made-up customer), a note for the
+/// team, and the customer's answer.
+async fn add_thread(
+    store: &Store,
+    ws: WorkspaceId,
+    ticket: &store::Ticket,
+    operator: &store::User,
+) -> anyhow::Result<()> {
+    let key = TicketKey::Id(ticket.id);
+    let by = Actor::User(operator.id);
+    let body = |text: &str| parse_comment_body(text).map_err(anyhow::Error::msg);
+    let reply =
+        NewComment::reply(body(THREAD_REPLY)?, CommentAuthor::User(operator.id), by, DEMO_MAIL_DOMAIN);
+    let sent = store.add_comment(ws, &key, reply).await?;
+    store.demo_mark_reply_sent(sent.comment.id).await?;
+    let note = NewComment::new(CommentKind::Note, body(THREAD_NOTE)?, CommentAuthor::User(operator.id), by);
+    store.add_comment(ws, &key, note).await?;
+    let answer = NewComment::new(CommentKind::Customer, body(THREAD_ANSWER)?, CommentAuthor::Requester, by);
+    store.add_comment(ws, &key, answer).await?;
+    Ok(())
 }
 
 /// `POST /conversations` with a visitor and the first messages.

@@ -4,6 +4,7 @@ mod inbox;
 mod login;
 mod settings;
 mod team;
+mod thread;
 mod ticket;
 mod tickets;
 

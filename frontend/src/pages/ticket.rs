@@ -1,5 +1,5 @@
-//! `/app/tickets/{reference}`: the ticket beside its chat transcript, with the edit form
-//! and the activity log.
+//! `/app/tickets/{reference}`: the ticket beside its chat transcript, with its thread
+//! (requester, replies, notes, composer: [`super::thread`]), the edit form and the activity log.
 
 use api_types::{Member, Priority, Status, Ticket, TicketDetail, UpdateTicketRequest};
 use leptos::ev::SubmitEvent;
@@ -10,6 +10,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
+use super::thread::ThreadSection;
 use crate::api::{ApiFailure, AuthorizedApi};
 use crate::components::{Failure, Loading, PriorityBadge, StatusBadge, Transcript};
 use crate::logic::{describe_event, format_time, neighbour, priority_label, source_label, status_label};
@@ -81,6 +82,7 @@ pub fn TicketPage() -> impl IntoView {
         detail.refetch();
         events.refetch();
     };
+    let on_activity = move || events.refetch();
 
     view! {
         <p class="back">
@@ -105,6 +107,7 @@ pub fn TicketPage() -> impl IntoView {
                     <div class="ticket-layout">
                         <section class="ticket-pane" aria-labelledby="ticket-title">
                             <TicketFacts detail=d.clone()/>
+                            <ThreadSection ticket=d.ticket.clone() on_activity=on_activity/>
                             <EditTicket ticket=d.ticket.clone() members=members api=api save=save on_saved=on_saved/>
                             <h2>"Activity"</h2>
                             {move || match events.get() {
