@@ -18,7 +18,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::conversations::message_model;
+use crate::conversations::{ensure_room, message_model};
 use crate::entity::{
     api_token, conversation, idempotency_key, membership, message, ticket, ticket_event, tool_call, user,
     workspace,
@@ -118,9 +118,9 @@ impl TryFrom<ticket::Model> for Ticket {
             conversation_id: conversation_id.map(ConversationId),
             subject,
             body,
-            status: status.parse().map_err(|e: String| StoreError::Config(format!("corrupt status: {e}")))?,
+            status: status.parse().map_err(|e: String| StoreError::CorruptRow(format!("status: {e}")))?,
             priority: Priority::from_rank(priority)
-                .ok_or_else(|| StoreError::Config(format!("corrupt priority rank {priority}")))?,
+                .ok_or_else(|| StoreError::CorruptRow(format!("priority rank {priority}")))?,
             assigned_to_user_id: assigned_to_user_id.map(UserId),
             notes,
             metadata,
@@ -184,32 +184,29 @@ impl Store {
         let id = TicketId::new();
 
         if let Dedupe::ToolCall(tool_call_id) = &dedupe {
+            // One ticket per call id within a conversation (backends number calls per chat).
+            let conversation_id = input.conversation_id.ok_or_else(|| {
+                ValidationError::field("conversation_id", "a tool call belongs to a conversation")
+            })?;
             let record = tool_call::ActiveModel {
                 workspace_id: Set(ws.0),
+                conversation_id: Set(conversation_id.0),
                 tool_call_id: Set(tool_call_id.clone()),
                 ticket_id: Set(id.0),
                 created_at: Set(now),
             };
+            // The first call inserts; a concurrent retry waits on the key, then inserts nothing.
             let inserted = tool_call::Entity::insert(record)
                 .on_conflict_do_nothing()
                 .exec_without_returning(&tx)
                 .await?;
             if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
                 tx.rollback().await?;
-                let record = tool_call::Entity::find_by_id((ws.0, tool_call_id.clone()))
+                let record = tool_call::Entity::find_by_id((ws.0, conversation_id.0, tool_call_id.clone()))
                     .one(&self.db)
                     .await?
                     .ok_or(StoreError::NotFound)?;
                 let ticket = self.ticket(ws, &TicketKey::Id(TicketId(record.ticket_id))).await?;
-                // A retry comes from the same chat; the same id from another one is a
-                // client bug, and answering it with someone else's ticket would leak it.
-                if ticket.conversation_id != input.conversation_id {
-                    return Err(ValidationError::field(
-                        "tool_call_id",
-                        "this tool_call_id was already used in another conversation",
-                    )
-                    .into());
-                }
                 return Ok((ticket, Created::Replayed));
             }
         }
@@ -258,6 +255,9 @@ impl Store {
             {
                 tx.rollback().await?;
                 return Ok((existing.try_into()?, Created::Replayed));
+            }
+            if input.transcript.is_some() {
+                ensure_room(&tx, conversation_id.0).await?;
             }
         }
 
@@ -530,7 +530,7 @@ impl Store {
                     kind: r
                         .kind
                         .parse()
-                        .map_err(|e: String| StoreError::Config(format!("corrupt event kind: {e}")))?,
+                        .map_err(|e: String| StoreError::CorruptRow(format!("event kind: {e}")))?,
                     from: r.from_value,
                     to: r.to_value,
                     actor: ActorName { actor, name },

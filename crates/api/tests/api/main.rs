@@ -15,3 +15,6 @@ mod openapi;
 mod security;
 mod tickets;
 mod timeouts;
+mod tool_calls;
+mod transcripts;
+mod write_only;
