@@ -30,6 +30,7 @@ impl From<&Ticket> for TicketReceipt {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant, reason = "built once per answer and serialised at once")]
 pub enum TicketOrReceipt {
     Ticket(Ticket),
     Receipt(TicketReceipt),

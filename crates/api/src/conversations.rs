@@ -194,7 +194,8 @@ pub async fn get_conversation(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let (detail, next) = state.store.conversation_page(auth.workspace_id(), id, cursor, Some(per_page)).await?;
+    let (detail, next) =
+        state.store.conversation_page(auth.workspace_id(), id, cursor, Some(per_page)).await?;
     let mut conversation = convert::conversation_detail(detail);
     conversation.next_cursor = next.map(|n| n.to_string());
     Ok(HttpResponse::Ok().json(conversation))

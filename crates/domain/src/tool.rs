@@ -195,7 +195,10 @@ mod tests {
     #[test]
     fn only_declared_input_fields_are_kept() {
         let input = json!({"subject": "s", "body": "b", "priority": "low", "extra": "x".repeat(10_000), "nested": {"a": 1}});
-        assert_eq!(OPEN_TICKET.declared_input(&input), json!({"subject": "s", "body": "b", "priority": "low"}));
+        assert_eq!(
+            OPEN_TICKET.declared_input(&input),
+            json!({"subject": "s", "body": "b", "priority": "low"})
+        );
         assert_eq!(OPEN_TICKET.declared_input(&json!("text")), json!({}));
     }
 

@@ -52,10 +52,8 @@ impl std::error::Error for Refused {}
 impl GuardedResolver {
     /// The addresses a delivery to `host` may connect to.
     pub async fn lookup(self, host: &str) -> Result<Vec<SocketAddr>, String> {
-        let found: Vec<SocketAddr> = tokio::net::lookup_host((host, 0))
-            .await
-            .map_err(|_| format!("cannot resolve {host}"))?
-            .collect();
+        let found: Vec<SocketAddr> =
+            tokio::net::lookup_host((host, 0)).await.map_err(|_| format!("cannot resolve {host}"))?.collect();
         if found.is_empty() {
             return Err(format!("{host} resolves to no address"));
         }
@@ -93,6 +91,11 @@ mod tests {
 
     /// A receiver on a loopback port counting the connections it accepts; answers 204.
     fn receiver() -> (u16, Arc<AtomicUsize>) {
+        answering(|| "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n".to_owned())
+    }
+
+    /// A receiver on a loopback port counting the connections it accepts; answers `answer()`.
+    fn answering(answer: impl Fn() -> String + Send + 'static) -> (u16, Arc<AtomicUsize>) {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let accepted = Arc::new(AtomicUsize::new(0));
@@ -104,7 +107,7 @@ mod tests {
                 let mut buf = [0u8; 4096];
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
                 let _ = stream.read(&mut buf);
-                let _ = stream.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
+                let _ = stream.write_all(answer().as_bytes());
             }
         });
         (port, accepted)
@@ -144,6 +147,22 @@ mod tests {
         let answer = lax.post(format!("http://localhost:{port}/hook")).send().await.unwrap();
         assert_eq!(answer.status(), 204);
         assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    }
+
+    /// A redirect is an answer, not an order: the client never follows one (it would go
+    /// where nobody checked, and the receiver is told to answer 2xx).
+    #[tokio::test]
+    async fn redirects_are_not_followed() {
+        let (target, reached) = receiver();
+        let (port, _) = answering(move || {
+            format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nlocation: http://127.0.0.1:{target}/\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            )
+        });
+        let lax = client(&DeliveryConfig { allow_private: true, ..DeliveryConfig::default() }).unwrap();
+        let answer = lax.post(format!("http://127.0.0.1:{port}/hook")).send().await.unwrap();
+        assert_eq!(answer.status(), 307);
+        assert_eq!(reached.load(Ordering::SeqCst), 0, "the redirect was followed");
     }
 
     /// The client ignores `HTTP_PROXY`: run in a child process of this test binary with the

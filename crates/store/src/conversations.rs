@@ -63,7 +63,8 @@ pub(crate) fn message_model(
 /// that appends, after it has locked the conversation's row (PostgreSQL; SQLite writes one at
 /// a time), so two appends cannot both see room for one.
 pub(crate) async fn ensure_room<C: ConnectionTrait>(db: &C, conversation: Uuid) -> Result<(), StoreError> {
-    let held = message::Entity::find().filter(message::Column::ConversationId.eq(conversation)).count(db).await?;
+    let held =
+        message::Entity::find().filter(message::Column::ConversationId.eq(conversation)).count(db).await?;
     if held >= MESSAGES_MAX {
         return Err(StoreError::Conflict(format!(
             "the conversation has reached its limit of {MESSAGES_MAX} messages: start a new conversation"
@@ -248,17 +249,16 @@ impl Store {
                 .ok_or_else(|| {
                     domain::ValidationError::field("cursor", "not a cursor of this conversation's thread")
                 })?;
-            select = select.filter(
-                Condition::any().add(message::Column::CreatedAt.gt(at)).add(
-                    Condition::all().add(message::Column::CreatedAt.eq(at)).add(message::Column::Id.gt(after)),
-                ),
-            );
+            select = select.filter(Condition::any().add(message::Column::CreatedAt.gt(at)).add(
+                Condition::all().add(message::Column::CreatedAt.eq(at)).add(message::Column::Id.gt(after)),
+            ));
         }
         select = select.order_by_asc(message::Column::CreatedAt).order_by_asc(message::Column::Id);
         if let Some(limit) = limit {
             select = select.limit(limit + 1);
         }
-        let mut messages: Vec<Message> = select.all(&self.db).await?.into_iter().map(message_record).collect();
+        let mut messages: Vec<Message> =
+            select.all(&self.db).await?.into_iter().map(message_record).collect();
         let next = match limit {
             Some(limit) if messages.len() as u64 > limit => {
                 messages.truncate(limit as usize);

@@ -27,8 +27,7 @@ impl TryFrom<cta_rule::Model> for CtaRule {
         Ok(CtaRule {
             id,
             workspace_id: WorkspaceId(workspace_id),
-            kind: CtaKind::parse(&kind)
-                .ok_or_else(|| StoreError::CorruptRow(format!("CTA kind {kind}")))?,
+            kind: CtaKind::parse(&kind).ok_or_else(|| StoreError::CorruptRow(format!("CTA kind {kind}")))?,
             label,
             agent_id: agent_id.map(AgentId),
             subject_template,

@@ -155,9 +155,9 @@ fn list_items_are_refs_to_the_resource_schema() {
         }
         lists += 1;
         let items = &data["items"];
-        let target = items["$ref"].as_str().unwrap_or_else(|| {
-            panic!("{name}.data.items inlines its item instead of a $ref: {items}")
-        });
+        let target = items["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}.data.items inlines its item instead of a $ref: {items}"));
         let item = target.trim_start_matches("#/components/schemas/");
         assert!(schemas.contains_key(item), "{name}.data.items refers to a missing schema {target}");
         if let Some(resource) = name.strip_prefix("List_") {

@@ -2,6 +2,9 @@
 //! open one ticket in each chat, and a retry within a chat still answers its first ticket,
 //! even when the retries race.
 
+// Helpers outside `db_test!`'s `run` are not test functions to `allow-unwrap-in-tests`.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 
 use domain::auth::Scope;

@@ -2,6 +2,9 @@
 //! appends that race), long threads read page by page, and a tool call records only the
 //! input fields its schema declares.
 
+// Helpers outside `db_test!`'s `run` are not test functions to `allow-unwrap-in-tests`.
+#![allow(clippy::unwrap_used)]
+
 use chrono::{Duration, Utc};
 use domain::auth::Scope;
 use futures_util::future::join_all;
@@ -20,8 +23,12 @@ async fn fill(app: &TestApp, conversation: &Value, n: usize) {
     let db = app.store.connection();
     let backend = db.get_database_backend();
     let sql = match backend {
-        DbBackend::Postgres => "INSERT INTO messages (id, workspace_id, conversation_id, role, content, created_at) VALUES ($1, $2, $3, 'visitor', $4, $5)",
-        _ => "INSERT INTO messages (id, workspace_id, conversation_id, role, content, created_at) VALUES (?, ?, ?, 'visitor', ?, ?)",
+        DbBackend::Postgres => {
+            "INSERT INTO messages (id, workspace_id, conversation_id, role, content, created_at) VALUES ($1, $2, $3, 'visitor', $4, $5)"
+        }
+        _ => {
+            "INSERT INTO messages (id, workspace_id, conversation_id, role, content, created_at) VALUES (?, ?, ?, 'visitor', ?, ?)"
+        }
     };
     let start = Utc::now() - Duration::hours(1);
     let tx = db.begin().await.unwrap();

@@ -2,6 +2,9 @@
 //! writes: `POST /tickets` (a replay included) and `PATCH /tickets/{key}` answer it only
 //! `{id, reference, updated_at}`.
 
+// Helpers outside `db_test!`'s `run` are not test functions to `allow-unwrap-in-tests`.
+#![allow(clippy::unwrap_used)]
+
 use domain::auth::Scope;
 use reqwest::Method;
 use serde_json::{Value, json};
