@@ -101,7 +101,7 @@ fi
 # conversations: take them out again, so that every session reads exactly N tickets (and a
 # trigram index without a pending list of new entries).
 RESET_SQL="
-DELETE FROM tool_calls;
+DELETE FROM conversation_tool_calls;
 DELETE FROM idempotency_keys;
 DELETE FROM tickets WHERE number > $TICKETS;
 DELETE FROM conversations WHERE visitor_name LIKE 'Bench visitor %';

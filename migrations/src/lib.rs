@@ -13,6 +13,7 @@ mod m20261126_000003_notifications;
 mod m20261126_000004_covering_list_indexes;
 mod m20261203_000005_thread;
 mod m20261203_000007_auth;
+mod m20261203_000008_security;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_covering_list_indexes::Migration),
             Box::new(m20261203_000005_thread::Migration),
             Box::new(m20261203_000007_auth::Migration),
+            Box::new(m20261203_000008_security::Migration),
         ]
     }
 }

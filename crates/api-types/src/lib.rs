@@ -26,6 +26,10 @@ pub mod thread;
 pub use thread::{
     AuthorType, Comment, CommentAuthor, CommentDelivery, CommentKind, DeliveryStatus, NewComment, Requester,
 };
+#[cfg(feature = "openapi")]
+mod list_schema;
+mod receipt;
+pub use receipt::{TicketOrReceipt, TicketReceipt};
 
 /// An RFC 9457 problem (`application/problem+json`): every error the API answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -482,9 +486,8 @@ impl ListMeta {
     }
 }
 
-/// A list: `{data, meta}`.
+/// A list: `{data, meta}`. Its OpenAPI schema is in `list_schema.rs`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct List<T> {
     pub data: Vec<T>,
     pub meta: ListMeta,
@@ -674,8 +677,12 @@ pub struct Conversation {
     pub summary: ConversationSummary,
     /// Tickets opened from this conversation, oldest first.
     pub tickets: Vec<TicketRef>,
-    /// Every message, oldest first.
+    /// The messages, oldest first: the whole thread, or one page of it when
+    /// `GET /conversations/{id}` is paged (`per_page`, `cursor`).
     pub messages: Vec<Message>,
+    /// Pass as `cursor` for the messages after these; null when `messages` ends the thread.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
 }
 
 /// Body of `POST /conversations/{id}/escalate`.

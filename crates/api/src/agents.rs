@@ -219,6 +219,7 @@ pub async fn list_agent_cta_rules(
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Token lacks `tools:invoke`, or the agent lacks the tool's capability", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such agent or tool", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The conversation holds 1,000 messages already", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid input, naming the field (`input.subject`…)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many invocations with this token; see `Retry-After`", body = Problem, content_type = "application/problem+json",

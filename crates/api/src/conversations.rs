@@ -7,7 +7,7 @@ use api_types::{
     NewMessage, Problem, Ticket,
 };
 use domain::auth::{Requirement, Scope};
-use domain::conversation::{INITIAL_MESSAGES_MAX, MessageRole, Visitor, parse_message};
+use domain::conversation::{INITIAL_MESSAGES_MAX, MESSAGES_MAX, MessageRole, Visitor, parse_message};
 use domain::list::{PER_PAGE_DEFAULT, PER_PAGE_MAX};
 use domain::ticket::NewTicket;
 use domain::{AgentId, ConversationId, FieldErrors};
@@ -63,7 +63,8 @@ pub async fn create_conversation(
     Ok(HttpResponse::Created().json(convert::conversation_detail(created)))
 }
 
-/// Append a message to a conversation (which must not have expired).
+/// Append a message to a conversation (which must not have expired, and holds at most
+/// 1,000 messages: past that, 409 — start a new conversation).
 #[utoipa::path(
     tag = "conversations",
     security(("bearer" = [])),
@@ -75,7 +76,7 @@ pub async fn create_conversation(
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a `conversations:write` token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such conversation in this workspace", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The conversation has expired", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The conversation has expired, or holds 1,000 messages already", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )
@@ -143,16 +144,25 @@ pub async fn list_conversations(
     Ok(HttpResponse::Ok().json(List { data, meta }))
 }
 
-/// One conversation with its whole thread and the tickets it opened.
+/// One conversation with its thread and the tickets it opened.
+///
+/// Without parameters the whole thread comes back (a conversation holds at most 1,000
+/// messages). To page a long thread, pass `per_page` and then each answer's `next_cursor`
+/// as `cursor` (empty to start); `next_cursor` is null on the last page.
 #[utoipa::path(
     tag = "conversations",
     security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The conversation's id")),
+    params(
+        ("id" = uuid::Uuid, Path, description = "The conversation's id"),
+        ("per_page" = Option<u64>, Query, description = "Messages per page, 1–1,000 (default 1,000)", example = 100, minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page (empty to start)"),
+    ),
     responses(
         (status = 200, description = "The conversation", body = Conversation),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Token lacks `conversations:write`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such conversation in this workspace (or purged)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad `per_page` or `cursor`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/conversations/{id}")]
@@ -160,10 +170,35 @@ pub async fn get_conversation(
     state: web::Data<AppState>,
     auth: Auth,
     id: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(READ)?;
-    let detail = state.store.conversation(auth.workspace_id(), ConversationId(parse_id(&id)?)).await?;
-    Ok(HttpResponse::Ok().json(convert::conversation_detail(detail)))
+    let id = ConversationId(parse_id(&id)?);
+    let mut errors = FieldErrors::new();
+    let (mut per_page, mut cursor) = (MESSAGES_MAX, None);
+    for (key, value) in query_pairs(&req)? {
+        let value = value.trim();
+        match key.as_str() {
+            "per_page" => match value.parse::<u64>().ok().filter(|p| (1..=MESSAGES_MAX).contains(p)) {
+                Some(p) => per_page = p,
+                None => errors.add("per_page", format!("must be a whole number from 1 to {MESSAGES_MAX}")),
+            },
+            "cursor" if value.is_empty() => {}
+            "cursor" => match uuid::Uuid::parse_str(value) {
+                Ok(after) => cursor = Some(after),
+                Err(_) => errors.add("cursor", "not a cursor of this conversation's thread"),
+            },
+            _ => {}
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let (detail, next) =
+        state.store.conversation_page(auth.workspace_id(), id, cursor, Some(per_page)).await?;
+    let mut conversation = convert::conversation_detail(detail);
+    conversation.next_cursor = next.map(|n| n.to_string());
+    Ok(HttpResponse::Ok().json(conversation))
 }
 
 /// Convert a conversation into a ticket (operator handoff from the Inbox).
@@ -181,6 +216,7 @@ pub async fn get_conversation(
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a signed-in operator (tokens may not)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such conversation in this workspace", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The conversation holds 1,000 messages already", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
     )

@@ -189,6 +189,7 @@ pub fn conversation_detail(c: store::ConversationDetail) -> dto::Conversation {
         summary: conversation_summary(summary),
         tickets: tickets.into_iter().map(|(id, reference)| dto::TicketRef { id: id.0, reference }).collect(),
         messages: messages.into_iter().map(message).collect(),
+        next_cursor: None,
     }
 }
 

@@ -188,7 +188,7 @@ pub async fn delete_cta_rule(
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a `conversations:write` token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such button in this workspace", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The button is disabled", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The button is disabled, or the conversation holds 1,000 messages already", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 16 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Unknown conversation, or one of another agent", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many clicks with this token; see `Retry-After`", body = Problem, content_type = "application/problem+json",

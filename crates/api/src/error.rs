@@ -178,6 +178,7 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::Unavailable(e) => ApiError::Unavailable(e.to_string()),
             StoreError::Config(e) => ApiError::Internal(e),
+            e @ (StoreError::CorruptRow(_) | StoreError::Hashing(_)) => ApiError::Internal(e.to_string()),
             StoreError::Db(e) => ApiError::Internal(e.to_string()),
         }
     }

@@ -3,7 +3,8 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use api_types::{
-    CreateTicketRequest, List, ListMeta, Problem, Ticket, TicketDetail, TicketEvent, UpdateTicketRequest,
+    CreateTicketRequest, List, ListMeta, Problem, Ticket, TicketDetail, TicketEvent, TicketOrReceipt,
+    TicketReceipt, UpdateTicketRequest,
 };
 use domain::auth::{Requirement, Scope};
 use domain::list::{AssigneeFilter, Paging, TicketListQuery};
@@ -23,6 +24,17 @@ const IDEMPOTENCY_KEY_MAX: usize = 255;
 
 fn ticket_key(raw: &str) -> Result<TicketKey, ApiError> {
     TicketKey::parse(raw).ok_or(ApiError::NotFound)
+}
+
+/// What a write answers: the ticket to callers that may read tickets, only its receipt
+/// (`{id, reference, updated_at}`) to a token with `tickets:write` but not `tickets:read`.
+fn written(auth: &Auth, ticket: store::Ticket) -> TicketOrReceipt {
+    let ticket = convert::ticket(ticket);
+    if auth.principal.allows(READ) {
+        TicketOrReceipt::Ticket(ticket)
+    } else {
+        TicketOrReceipt::Receipt(TicketReceipt::from(&ticket))
+    }
 }
 
 /// List tickets, newest first by default.
@@ -83,15 +95,16 @@ pub async fn list_tickets(
 /// Create a ticket (`metadata.source = "api"`).
 ///
 /// Send an `Idempotency-Key` header to make retries safe: the same key with the same body
-/// answers 200 with the ticket created the first time; with another body, 422.
+/// answers 200 with the ticket created the first time; with another body, 422. A token with
+/// `tickets:write` but not `tickets:read` gets only `{id, reference, updated_at}`.
 #[utoipa::path(
     tag = "tickets",
     security(("bearer" = [])),
     request_body = CreateTicketRequest,
     params(("Idempotency-Key" = Option<String>, Header, description = "Up to 255 characters, unique per intended ticket")),
     responses(
-        (status = 201, description = "Created", body = Ticket, headers(("Location" = String, description = "The ticket's URL"))),
-        (status = 200, description = "Replayed: this key already created this ticket", body = Ticket),
+        (status = 201, description = "Created: the ticket, or its receipt for a token without `tickets:read`", body = TicketOrReceipt, headers(("Location" = String, description = "The ticket's URL"))),
+        (status = 200, description = "Replayed: this key already created this ticket", body = TicketOrReceipt),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Token lacks `tickets:write`", body = Problem, content_type = "application/problem+json"),
@@ -145,7 +158,7 @@ pub async fn create_ticket(
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.insert_header((header::LOCATION, value));
     }
-    Ok(response.json(convert::ticket(ticket)))
+    Ok(response.json(written(&auth, ticket)))
 }
 
 /// A requester of a request body; errors under `requester.name` / `requester.email`. An
@@ -196,14 +209,16 @@ pub async fn get_ticket(
 ///
 /// Only the fields present change. Assigning an open ticket makes it `pending`;
 /// unassigning a pending one makes it `open` — unless the same request sets `status`.
-/// Resolving stamps `resolved_at`; reopening clears it. Every change is logged.
+/// Resolving stamps `resolved_at`; reopening clears it. Every change is logged. A token with
+/// `tickets:write` but not `tickets:read` gets only `{id, reference, updated_at}`: a change
+/// is no way to read a ticket.
 #[utoipa::path(
     tag = "tickets",
     security(("bearer" = [])),
     params(("key" = String, Path, description = "The ticket's id or reference (`ACME-12`)", example = "ACME-12")),
     request_body = UpdateTicketRequest,
     responses(
-        (status = 200, description = "The ticket after the change", body = Ticket),
+        (status = 200, description = "The ticket after the change, or its receipt for a token without `tickets:read`", body = TicketOrReceipt),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Token lacks `tickets:write`", body = Problem, content_type = "application/problem+json"),
@@ -240,7 +255,7 @@ pub async fn update_ticket(
         requester,
     };
     let ticket = state.store.update_ticket(auth.workspace_id(), &key, &patch, auth.actor()).await?;
-    Ok(HttpResponse::Ok().json(convert::ticket(ticket)))
+    Ok(HttpResponse::Ok().json(written(&auth, ticket)))
 }
 
 /// A ticket's activity log, oldest first.

@@ -13,6 +13,10 @@ pub const MESSAGE_MAX: usize = 20_000;
 pub const VISITOR_NAME_MAX: usize = 100;
 /// Messages accepted in one `POST /conversations`.
 pub const INITIAL_MESSAGES_MAX: usize = 200;
+/// The most messages a conversation holds (its transcript, tool and system entries
+/// included); past it, a new message is refused (409) and the chat backend starts a new
+/// conversation. Also the largest page of `GET /conversations/{id}`.
+pub const MESSAGES_MAX: u64 = 1000;
 
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

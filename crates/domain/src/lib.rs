@@ -7,6 +7,7 @@
 #[macro_use]
 mod macros;
 
+pub mod address;
 pub mod agent;
 pub mod auth;
 pub mod conversation;

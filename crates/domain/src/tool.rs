@@ -78,6 +78,20 @@ fn open_ticket_schema() -> Value {
     })
 }
 
+impl ToolDefinition {
+    /// The fields of `input` that the tool's schema declares, and only those: what a call
+    /// records in the transcript. Anything else the LLM sent is dropped, so a call cannot
+    /// store arbitrary data (or a lot of it) beside the ticket.
+    pub fn declared_input(&self, input: &Value) -> Value {
+        let schema = (self.input_schema)();
+        let (Some(object), Some(declared)) = (input.as_object(), schema["properties"].as_object()) else {
+            return Value::Object(serde_json::Map::new());
+        };
+        let kept = object.iter().filter(|(key, _)| declared.contains_key(*key));
+        Value::Object(kept.map(|(key, value)| (key.clone(), value.clone())).collect())
+    }
+}
+
 /// The longest `tool_call_id`, in characters.
 pub const TOOL_CALL_ID_MAX: usize = 200;
 
@@ -195,6 +209,16 @@ mod tests {
             parse_open_ticket(&json!({"subject": "s", "body": "b"})).unwrap().priority,
             Priority::Normal
         );
+    }
+
+    #[test]
+    fn only_declared_input_fields_are_kept() {
+        let input = json!({"subject": "s", "body": "b", "priority": "low", "extra": "x".repeat(10_000), "nested": {"a": 1}});
+        assert_eq!(
+            OPEN_TICKET.declared_input(&input),
+            json!({"subject": "s", "body": "b", "priority": "low"})
+        );
+        assert_eq!(OPEN_TICKET.declared_input(&json!("text")), json!({}));
     }
 
     #[test]

@@ -6,15 +6,16 @@
 
 pub mod mail;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use chrono::Utc;
 use domain::delivery::TargetKind;
-use domain::notification::{RETRY_WINDOW, is_internal, retry_delay, signature_header};
+use domain::notification::{RETRY_WINDOW, retry_delay, signature_header};
 use rand::Rng;
 use store::Store;
 use store::notifications::{AttemptOutcome, DueDelivery, OutboxEvent};
+
+pub mod http;
 
 /// Worker settings.
 #[derive(Debug, Clone)]
@@ -43,11 +44,13 @@ impl Default for DeliveryConfig {
     }
 }
 
-/// Runs the delivery loop until the task is aborted.
-pub fn spawn_worker(store: Store, config: DeliveryConfig) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+/// Runs the delivery loop until the task is aborted, with one HTTP client for its whole
+/// life (see [`http`]).
+pub fn spawn_worker(store: Store, config: DeliveryConfig) -> Result<tokio::task::JoinHandle<()>, String> {
+    let client = http::client(&config)?;
+    Ok(tokio::spawn(async move {
         loop {
-            match run_once(&store, &config).await {
+            match run_once(&store, &config, &client).await {
                 Ok(0) => tokio::time::sleep(config.idle).await,
                 Ok(_) => {}
                 Err(e) => {
@@ -56,7 +59,7 @@ pub fn spawn_worker(store: Store, config: DeliveryConfig) -> tokio::task::JoinHa
                 }
             }
         }
-    })
+    }))
 }
 
 /// The delivery kinds this worker sends (mail is not sent yet: those rows wait).
@@ -64,11 +67,15 @@ const SENT_HERE: &[TargetKind] = &[TargetKind::Webhook, TargetKind::Slack];
 
 /// One round: claims the due deliveries, sends them concurrently, records the outcomes.
 /// Returns how many were attempted.
-pub async fn run_once(store: &Store, config: &DeliveryConfig) -> Result<usize, store::StoreError> {
+pub async fn run_once(
+    store: &Store,
+    config: &DeliveryConfig,
+    client: &reqwest::Client,
+) -> Result<usize, store::StoreError> {
     let due = store.claim_due_deliveries(domain::time::now(), config.lease, config.batch, SENT_HERE).await?;
     let count = due.len();
     let attempts = due.into_iter().map(|d| async move {
-        let outcome = attempt(&d, config).await;
+        let outcome = attempt(&d, config, client).await;
         match &outcome {
             AttemptOutcome::Delivered { status_code } => {
                 tracing::info!(delivery = %d.id, event = %d.event.id, status = status_code, "delivered")
@@ -81,22 +88,9 @@ pub async fn run_once(store: &Store, config: &DeliveryConfig) -> Result<usize, s
             tracing::warn!(delivery = %d.id, error = %e, "cannot record the delivery attempt; it will be retried");
         }
     });
-    futures_join_all(attempts).await;
+    // Polled together: a slow receiver does not hold the others back.
+    futures_util::future::join_all(attempts).await;
     Ok(count)
-}
-
-async fn futures_join_all<F: std::future::Future<Output = ()>>(futures: impl IntoIterator<Item = F>) {
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(f);
-    }
-    // Poll them together: a slow receiver does not hold the others back.
-    let mut pinned: Vec<std::pin::Pin<Box<F>>> = set.into_iter().map(Box::pin).collect();
-    std::future::poll_fn(move |cx| {
-        pinned.retain_mut(|f| f.as_mut().poll(cx).is_pending());
-        if pinned.is_empty() { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
-    })
-    .await;
 }
 
 /// The JSON body of a webhook delivery: `{id, type, created_at, workspace_id, data}`.
@@ -148,7 +142,7 @@ pub fn slack_text(event: &OutboxEvent) -> String {
     }
 }
 
-async fn attempt(d: &DueDelivery, config: &DeliveryConfig) -> AttemptOutcome {
+async fn attempt(d: &DueDelivery, config: &DeliveryConfig, client: &reqwest::Client) -> AttemptOutcome {
     let failed = |status_code: Option<u16>, error: String| {
         let now = Utc::now();
         let retry_at = if now - d.event.created_at >= RETRY_WINDOW {
@@ -159,10 +153,10 @@ async fn attempt(d: &DueDelivery, config: &DeliveryConfig) -> AttemptOutcome {
         };
         AttemptOutcome::Failed { status_code, error, retry_at }
     };
-    let client = match client_for(&d.target, config).await {
-        Ok(client) => client,
-        Err(error) => return failed(None, error),
-    };
+    // Checked again by name and literal address; the resolver checks what a name resolves to.
+    if let Err(error) = domain::notification::parse_webhook_url(&d.target, config.allow_private) {
+        return failed(None, error);
+    }
     let body = match d.target_kind {
         TargetKind::Webhook => webhook_body(&d.event),
         TargetKind::Slack => serde_json::json!({ "text": slack_text(&d.event) }),
@@ -202,37 +196,6 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     cause.to_string()
 }
 
-/// A client for one delivery: redirects only within the same host, and — unless private
-/// addresses are allowed — the host resolved once, checked, and pinned, so that DNS cannot
-/// point the request at an internal address after the check.
-async fn client_for(raw_url: &str, config: &DeliveryConfig) -> Result<reqwest::Client, String> {
-    let url = domain::notification::parse_webhook_url(raw_url, config.allow_private)?;
-    let host = url.host_str().unwrap_or_default().to_owned();
-    let redirect_host = host.clone();
-    let mut builder = reqwest::Client::builder()
-        .timeout(config.timeout)
-        .connect_timeout(config.timeout)
-        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-            let same_host = attempt.url().host_str() == Some(redirect_host.as_str());
-            if same_host && attempt.previous().len() < 3 { attempt.follow() } else { attempt.stop() }
-        }));
-    if !config.allow_private && matches!(url.host(), Some(url::Host::Domain(_))) {
-        let port = url.port_or_known_default().unwrap_or(443);
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
-            .await
-            .map_err(|e| format!("cannot resolve {host}: {e}"))?
-            .collect();
-        if addrs.is_empty() {
-            return Err(format!("{host} resolves to no address"));
-        }
-        if let Some(bad) = addrs.iter().find(|a| is_internal(a.ip())) {
-            return Err(format!("{host} resolves to the internal address {}: refused", bad.ip()));
-        }
-        builder = builder.resolve_to_addrs(&host, &addrs);
-    }
-    builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,14 +231,5 @@ mod tests {
         for field in ["id", "type", "created_at", "workspace_id", "data"] {
             assert!(body.get(field).is_some(), "{field}");
         }
-    }
-
-    #[tokio::test]
-    async fn internal_hosts_are_refused_unless_allowed() {
-        let strict = DeliveryConfig::default();
-        assert!(client_for("http://127.0.0.1:1/", &strict).await.is_err());
-        assert!(client_for("http://localhost:1/", &strict).await.is_err());
-        let lax = DeliveryConfig { allow_private: true, ..DeliveryConfig::default() };
-        assert!(client_for("http://127.0.0.1:1/", &lax).await.is_ok());
     }
 }

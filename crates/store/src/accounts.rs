@@ -23,7 +23,7 @@ impl From<user::Model> for User {
 }
 
 fn parse_role(raw: &str) -> Result<Role, StoreError> {
-    raw.parse().map_err(|e: String| StoreError::Config(format!("corrupt role in database: {e}")))
+    raw.parse().map_err(|e: String| StoreError::CorruptRow(format!("role: {e}")))
 }
 
 /// Why a sign-in failed.

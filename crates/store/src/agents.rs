@@ -28,7 +28,7 @@ impl TryFrom<agent::Model> for Agent {
             name,
             vertical: vertical
                 .parse()
-                .map_err(|e: String| StoreError::Config(format!("corrupt vertical: {e}")))?,
+                .map_err(|e: String| StoreError::CorruptRow(format!("vertical: {e}")))?,
             overrides: serde_json::from_value(vertical_overrides).unwrap_or_default(),
             created_at,
             updated_at,

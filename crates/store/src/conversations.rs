@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use domain::conversation::{MessageRole, Visitor, expiry_cutoff};
+use domain::conversation::{MESSAGES_MAX, MessageRole, Visitor, expiry_cutoff};
 use domain::{AgentId, ConversationId, TicketId, WorkspaceId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -56,6 +57,20 @@ pub(crate) fn message_model(
         content: Set(content),
         created_at: Set(at),
     }
+}
+
+/// 409 once a conversation holds [`MESSAGES_MAX`] messages. Called inside the transaction
+/// that appends, after it has locked the conversation's row (PostgreSQL; SQLite writes one at
+/// a time), so two appends cannot both see room for one.
+pub(crate) async fn ensure_room<C: ConnectionTrait>(db: &C, conversation: Uuid) -> Result<(), StoreError> {
+    let held =
+        message::Entity::find().filter(message::Column::ConversationId.eq(conversation)).count(db).await?;
+    if held >= MESSAGES_MAX {
+        return Err(StoreError::Conflict(format!(
+            "the conversation has reached its limit of {MESSAGES_MAX} messages: start a new conversation"
+        )));
+    }
+    Ok(())
 }
 
 impl Store {
@@ -126,6 +141,7 @@ impl Store {
                 "the conversation has expired (24 hours without a message): start a new one".into(),
             ));
         }
+        ensure_room(&tx, id.0).await?;
         let model = message_model(ws, id.0, role, content, now);
         let saved = message::Entity::insert(model).exec_with_returning(&tx).await?;
         conversation::Entity::update_many()
@@ -201,6 +217,19 @@ impl Store {
         ws: WorkspaceId,
         id: ConversationId,
     ) -> Result<ConversationDetail, StoreError> {
+        Ok(self.conversation_page(ws, id, None, None).await?.0)
+    }
+
+    /// A conversation with one page of its thread: up to `limit` messages (all without one)
+    /// after the message `after` (from the start without one), and the id to pass as `after`
+    /// for the next page, if any. A message of another conversation as `after` is a 422.
+    pub async fn conversation_page(
+        &self,
+        ws: WorkspaceId,
+        id: ConversationId,
+        after: Option<Uuid>,
+        limit: Option<u64>,
+    ) -> Result<(ConversationDetail, Option<Uuid>), StoreError> {
         let conv = conversation::Entity::find_by_id(id.0)
             .filter(conversation::Column::WorkspaceId.eq(ws.0))
             .one(&self.db)
@@ -208,15 +237,35 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let agent_name =
             agent::Entity::find_by_id(conv.agent_id).one(&self.db).await?.map(|a| a.name).unwrap_or_default();
-        let messages = message::Entity::find()
-            .filter(message::Column::ConversationId.eq(id.0))
-            .order_by_asc(message::Column::CreatedAt)
-            .order_by_asc(message::Column::Id)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(message_record)
-            .collect();
+        let mut select = message::Entity::find().filter(message::Column::ConversationId.eq(id.0));
+        if let Some(after) = after {
+            let at = message::Entity::find_by_id(after)
+                .filter(message::Column::ConversationId.eq(id.0))
+                .select_only()
+                .column(message::Column::CreatedAt)
+                .into_tuple::<DateTime<Utc>>()
+                .one(&self.db)
+                .await?
+                .ok_or_else(|| {
+                    domain::ValidationError::field("cursor", "not a cursor of this conversation's thread")
+                })?;
+            select = select.filter(Condition::any().add(message::Column::CreatedAt.gt(at)).add(
+                Condition::all().add(message::Column::CreatedAt.eq(at)).add(message::Column::Id.gt(after)),
+            ));
+        }
+        select = select.order_by_asc(message::Column::CreatedAt).order_by_asc(message::Column::Id);
+        if let Some(limit) = limit {
+            select = select.limit(limit + 1);
+        }
+        let mut messages: Vec<Message> =
+            select.all(&self.db).await?.into_iter().map(message_record).collect();
+        let next = match limit {
+            Some(limit) if messages.len() as u64 > limit => {
+                messages.truncate(limit as usize);
+                messages.last().map(|m| m.id)
+            }
+            _ => None,
+        };
         let tickets = ticket::Entity::find()
             .select_only()
             .column(ticket::Column::Id)
@@ -230,7 +279,7 @@ impl Store {
             .into_iter()
             .map(|(id, reference)| (TicketId(id), reference))
             .collect();
-        Ok(ConversationDetail { summary: summary(conv, agent_name), messages, tickets })
+        Ok((ConversationDetail { summary: summary(conv, agent_name), messages, tickets }, next))
     }
 
     /// Deletes the conversations (and their messages) that expired at `as_of` and that no

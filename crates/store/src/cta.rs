@@ -27,13 +27,12 @@ impl TryFrom<cta_rule::Model> for CtaRule {
         Ok(CtaRule {
             id,
             workspace_id: WorkspaceId(workspace_id),
-            kind: CtaKind::parse(&kind)
-                .ok_or_else(|| StoreError::Config(format!("corrupt CTA kind {kind}")))?,
+            kind: CtaKind::parse(&kind).ok_or_else(|| StoreError::CorruptRow(format!("CTA kind {kind}")))?,
             label,
             agent_id: agent_id.map(AgentId),
             subject_template,
             priority: Priority::from_rank(priority)
-                .ok_or_else(|| StoreError::Config(format!("corrupt priority rank {priority}")))?,
+                .ok_or_else(|| StoreError::CorruptRow(format!("priority rank {priority}")))?,
             enabled,
             created_at,
             updated_at,

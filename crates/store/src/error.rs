@@ -24,6 +24,13 @@ pub enum StoreError {
     /// Bad configuration (e.g. an unsupported URL).
     #[error("{0}")]
     Config(String),
+    /// A row holds a value the code does not know (a status, a role, a kind…): the database
+    /// was written by something else, or by a newer version.
+    #[error("corrupt row: {0}")]
+    CorruptRow(String),
+    /// Hashing a password failed, or its task did not finish.
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
     /// Any other database failure.
     #[error("database error: {0}")]
     Db(DbErr),
@@ -193,5 +200,31 @@ mod tests {
             tx.rollback().await.expect("rollback");
             std::fs::remove_dir_all(dir).expect("remove the temp dir");
         }
+    }
+
+    #[test]
+    fn a_row_with_an_unknown_value_is_a_corrupt_row_not_a_configuration_error() {
+        let now = chrono::Utc::now();
+        let row = crate::entity::ticket::Model {
+            id: uuid::Uuid::nil(),
+            workspace_id: uuid::Uuid::nil(),
+            number: 1,
+            reference: "ACME-1".into(),
+            agent_id: None,
+            conversation_id: None,
+            subject: "s".into(),
+            body: "b".into(),
+            status: "archived".into(),
+            priority: 1,
+            assigned_to_user_id: None,
+            notes: None,
+            metadata: serde_json::json!({}),
+            resolved_at: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let err = crate::Ticket::try_from(row).expect_err("an unknown status");
+        assert!(matches!(&err, StoreError::CorruptRow(m) if m.contains("archived")), "{err:?}");
+        assert!(err.to_string().starts_with("corrupt row: status"), "{err}");
     }
 }

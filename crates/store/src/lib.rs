@@ -98,17 +98,23 @@ impl Default for StoreOptions {
 /// PostgreSQL's TCP keepalives for the server's end of each session (`tcp_keepalives_idle`,
 /// `_interval`, `_count`): a session whose ticketd vanished without closing it (a dead NAT, a
 /// failover) is noticed within about 90 s, instead of the system default of two hours, and
-/// stops counting against the server's `max_connections`. sqlx has no client-side keepalive
-/// setting; the client side is bounded by the request timeout and the release check instead.
+/// stops counting against the server's `max_connections`. The server's `tcp_user_timeout`
+/// bounds the same way an answer it cannot deliver (90 s). sqlx 0.9 opens its sockets itself
+/// and sets no client-side socket options; the client side is bounded by the request
+/// timeout and the release check instead. No `statement_timeout`: `serve` applies the
+/// migrations through the same pool, and an index built over a million tickets takes longer
+/// than a request may.
 const SERVER_KEEPALIVES: (u32, u32, u32) = (60, 10, 3);
+const SERVER_TCP_USER_TIMEOUT_MS: u32 = 90_000;
 
 /// The session settings every PostgreSQL connection of the pool gets when it opens (a
 /// statement, not startup `options`, so that connection poolers that refuse unknown startup
-/// parameters still work).
+/// parameters still work). `$5` keeps the server's setting when null.
 const PG_SESSION_SETTINGS: &str = "SELECT set_config('tcp_keepalives_idle', $1, false), \
      set_config('tcp_keepalives_interval', $2, false), set_config('tcp_keepalives_count', $3, false), \
+     set_config('tcp_user_timeout', $4, false), \
      set_config('idle_in_transaction_session_timeout', \
-       coalesce($4, current_setting('idle_in_transaction_session_timeout')), false)";
+       coalesce($5, current_setting('idle_in_transaction_session_timeout')), false)";
 
 impl Store {
     /// PostgreSQL connections per instance: the server does the work, so more connections
@@ -188,19 +194,25 @@ impl Store {
     /// (packets dropped: a failover, a dead NAT), where a socket waits for TCP to give up
     /// (about 15 minutes with unacknowledged data).
     ///
-    /// - Opening a connection sets [`PG_SESSION_SETTINGS`].
+    /// - Opening a connection sets [`PG_SESSION_SETTINGS`]: server-side keepalives and
+    ///   `tcp_user_timeout`, and for `serve` the request timeout as
+    ///   `idle_in_transaction_session_timeout`, so the server ends a transaction abandoned
+    ///   by a request already answered 503.
     /// - Handing one back: sqlx pings every connection returned to the pool (which also
     ///   sends the `ROLLBACK` queued by a transaction dropped unfinished, and drains the
     ///   answers of a statement whose future was dropped) and closes it if the ping fails —
     ///   but without a time limit. A request cut off by the request timeout would leave its
     ///   connection waiting in that ping, counted against `max_connections`, until TCP gives
-    ///   up; enough of them and every request waits for the pool. The same ping, bounded by
-    ///   the acquire timeout, runs first here: a connection that does not answer in time is
-    ///   closed (its transaction, if any, ends with the session on the server) and the pool
-    ///   opens a new one when needed. One limit: over TLS, sqlx 0.9 cannot close a connection
-    ///   whose peer is silent (its rustls socket, flushing before the close, waits for
-    ///   incoming data), so there the close, and the pool slot, wait for the network to
-    ///   answer or TCP to give up, as they would without this check.
+    ///   up; enough of them and every request waits for the pool. So the release check first
+    ///   finishes what such a request left behind (sqlx's `flush`: send what is queued, read
+    ///   the answers still due), bounded by the acquire timeout: a connection that does not
+    ///   answer in time is closed (its transaction, if any, ends with the session on the
+    ///   server) and the pool opens a new one when needed. A connection with nothing
+    ///   outstanding — every request that ran to its end — costs no round trip here, only
+    ///   sqlx's own ping. One limit: over TLS, sqlx 0.9 cannot close a connection whose peer
+    ///   is silent (its rustls socket, flushing before the close, waits for incoming data),
+    ///   so there the close, and the pool slot, wait for the network to answer or TCP to give
+    ///   up, as they would without this check.
     fn harden_postgres_pool(opts: &mut ConnectOptions, options: &StoreOptions) {
         let (idle, interval, count) = SERVER_KEEPALIVES;
         // Milliseconds; `None` sets the server's own value again.
@@ -216,6 +228,7 @@ impl Store {
                         .bind(idle.to_string())
                         .bind(interval.to_string())
                         .bind(count.to_string())
+                        .bind(SERVER_TCP_USER_TIMEOUT_MS.to_string())
                         .bind(idle_in_transaction)
                         .execute(conn)
                         .await
@@ -224,12 +237,13 @@ impl Store {
             })
             .after_release(move |conn, _| {
                 Box::pin(async move {
-                    match tokio::time::timeout(check, sqlx::Connection::ping(conn)).await {
-                        Ok(answered) => answered.map(|()| true),
+                    // Returns at once when nothing is outstanding (no round trip).
+                    match tokio::time::timeout(check, sqlx::Connection::flush(conn)).await {
+                        Ok(finished) => finished.map(|()| true),
                         Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
                             std::io::ErrorKind::TimedOut,
                             format!(
-                                "no answer to a ping within {check:?} when handed back to the pool; closing it"
+                                "the answers a cut-off request left behind did not arrive within {check:?}; closing the connection"
                             ),
                         ))),
                     }

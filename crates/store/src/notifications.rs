@@ -125,7 +125,7 @@ impl TryFrom<notification_channel::Model> for Channel {
             id,
             workspace_id: WorkspaceId(workspace_id),
             kind: ChannelKind::parse(&kind)
-                .ok_or_else(|| StoreError::Config(format!("corrupt channel kind {kind}")))?,
+                .ok_or_else(|| StoreError::CorruptRow(format!("channel kind {kind}")))?,
             url: url.unwrap_or_default(),
             events: events.split(',').filter(|e| !e.is_empty()).filter_map(|e| e.parse().ok()).collect(),
             enabled,

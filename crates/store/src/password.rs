@@ -17,10 +17,10 @@ pub(crate) async fn hash(password: String) -> Result<String, StoreError> {
         hasher()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| StoreError::Config(format!("cannot hash password: {e}")))
+            .map_err(|e| StoreError::Hashing(e.to_string()))
     })
     .await
-    .map_err(|e| StoreError::Config(format!("hashing task failed: {e}")))?
+    .map_err(|e| StoreError::Hashing(format!("the hashing task did not finish: {e}")))?
 }
 
 /// Verifies `password` against `stored`; with no stored hash (unknown user) it still does

@@ -12,8 +12,8 @@ use crate::tickets::{Dedupe, NewTicketInput};
 use crate::{Actor, ConversationDetail, CtaRule, User};
 
 /// A ticket opened by the bot's tool call: `metadata = {source: "open_ticket_tool",
-/// tool_call_id}`, the call and its result appended as a `tool` message, one ticket per
-/// `tool_call_id`.
+/// tool_call_id}`, the call (only the input fields its schema declares) and its result
+/// appended as a `tool` message, one ticket per `tool_call_id` in a conversation.
 pub fn tool_call(
     tool: &ToolDefinition,
     ticket: NewTicket,
@@ -28,7 +28,7 @@ pub fn tool_call(
     let transcript = serde_json::json!({
         "tool": tool.name,
         "tool_call_id": tool_call_id,
-        "input": input,
+        "input": tool.declared_input(input),
         "result": {"reference": "{reference}", "message": ticket_opened_message("{reference}")},
     });
     let input = NewTicketInput {

@@ -19,7 +19,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::conversations::message_model;
+use crate::conversations::{ensure_room, message_model};
 use crate::entity::{
     api_token, conversation, idempotency_key, membership, message, ticket, ticket_event, tool_call, user,
     workspace,
@@ -125,9 +125,9 @@ impl TryFrom<ticket::Model> for Ticket {
             conversation_id: conversation_id.map(ConversationId),
             subject,
             body,
-            status: status.parse().map_err(|e: String| StoreError::Config(format!("corrupt status: {e}")))?,
+            status: status.parse().map_err(|e: String| StoreError::CorruptRow(format!("status: {e}")))?,
             priority: Priority::from_rank(priority)
-                .ok_or_else(|| StoreError::Config(format!("corrupt priority rank {priority}")))?,
+                .ok_or_else(|| StoreError::CorruptRow(format!("priority rank {priority}")))?,
             assigned_to_user_id: assigned_to_user_id.map(UserId),
             notes,
             metadata,
@@ -197,7 +197,7 @@ impl Store {
         let id = TicketId::new();
 
         match &dedupe {
-            Dedupe::ToolCall(call) if !self.claim_tool_call(&tx, ws, call, id, now).await? => {
+            Dedupe::ToolCall(call) if !self.claim_tool_call(&tx, ws, call, input.conversation_id, id, now).await? => {
                 tx.rollback().await?;
                 return self.replay_tool_call(ws, call, input.conversation_id).await;
             }
@@ -225,6 +225,9 @@ impl Store {
                 Some(visitor) => Some(visitor.or(input.requester)),
                 None => input.requester,
             };
+            if input.transcript.is_some() {
+                ensure_room(&tx, conversation_id.0).await?;
+            }
         }
 
         let ticket = self.insert_ticket(&tx, ws, id, input, now).await?;
@@ -242,41 +245,39 @@ impl Store {
         db: &C,
         ws: WorkspaceId,
         tool_call_id: &str,
+        conversation_id: Option<ConversationId>,
         id: TicketId,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, StoreError> {
+        // One ticket per call id within a conversation (backends number calls per chat).
+        let conversation_id = conversation_id
+            .ok_or_else(|| ValidationError::field("conversation_id", "a tool call belongs to a conversation"))?;
         let record = tool_call::ActiveModel {
             workspace_id: Set(ws.0),
+            conversation_id: Set(conversation_id.0),
             tool_call_id: Set(tool_call_id.to_owned()),
             ticket_id: Set(id.0),
             created_at: Set(now),
         };
+        // The first call inserts; a concurrent retry waits on the key, then inserts nothing.
         let inserted =
             tool_call::Entity::insert(record).on_conflict_do_nothing().exec_without_returning(db).await?;
         Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
     }
 
-    /// The ticket an earlier invocation of this tool call made.
+    /// The ticket an earlier invocation of this tool call, in this conversation, made.
     async fn replay_tool_call(
         &self,
         ws: WorkspaceId,
         tool_call_id: &str,
         conversation_id: Option<ConversationId>,
     ) -> Result<(Ticket, Created), StoreError> {
-        let record = tool_call::Entity::find_by_id((ws.0, tool_call_id.to_owned()))
+        let conversation_id = conversation_id.ok_or(StoreError::NotFound)?;
+        let record = tool_call::Entity::find_by_id((ws.0, conversation_id.0, tool_call_id.to_owned()))
             .one(&self.db)
             .await?
             .ok_or(StoreError::NotFound)?;
         let ticket = self.ticket(ws, &TicketKey::Id(TicketId(record.ticket_id))).await?;
-        // A retry comes from the same chat; the same id from another one is a
-        // client bug, and answering it with someone else's ticket would leak it.
-        if ticket.conversation_id != conversation_id {
-            return Err(ValidationError::field(
-                "tool_call_id",
-                "this tool_call_id was already used in another conversation",
-            )
-            .into());
-        }
         Ok((ticket, Created::Replayed))
     }
 
@@ -631,7 +632,7 @@ impl Store {
                     kind: r
                         .kind
                         .parse()
-                        .map_err(|e: String| StoreError::Config(format!("corrupt event kind: {e}")))?,
+                        .map_err(|e: String| StoreError::CorruptRow(format!("event kind: {e}")))?,
                     from: r.from_value,
                     to: r.to_value,
                     actor: ActorName { actor, name },

@@ -38,8 +38,8 @@ impl TryFrom<api_token::Model> for ApiToken {
             last_used_at,
             revoked_at,
         } = m;
-        let scopes = Scope::parse_list(&scopes)
-            .map_err(|e| StoreError::Config(format!("corrupt token scopes: {e}")))?;
+        let scopes =
+            Scope::parse_list(&scopes).map_err(|e| StoreError::CorruptRow(format!("token scopes: {e}")))?;
         Ok(ApiToken {
             id: TokenId(id),
             workspace_id: WorkspaceId(workspace_id),

@@ -347,7 +347,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let purger = spawn_purger(state.store.clone(), config.purge_interval);
     let delivery =
         notify::DeliveryConfig { allow_private: config.webhooks_allow_private, ..Default::default() };
-    let deliverer = notify::spawn_worker(state.store.clone(), delivery);
+    let deliverer = notify::spawn_worker(state.store.clone(), delivery).map_err(anyhow::Error::msg)?;
     let listener_task = state.store.start_listener();
     let spa = api::Spa::from_dir(config.static_dir.clone());
     let spa_built = spa.is_built();

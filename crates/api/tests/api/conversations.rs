@@ -17,7 +17,7 @@ use crate::helpers::*;
 use crate::tickets::{time, uuid};
 
 /// The fields of `GET /conversations/{id}` (and of a creation's answer).
-const CONVERSATION_FIELDS: [&str; 10] = [
+const CONVERSATION_FIELDS: [&str; 11] = [
     "id",
     "agent_id",
     "agent_name",
@@ -28,6 +28,7 @@ const CONVERSATION_FIELDS: [&str; 10] = [
     "has_ticket",
     "tickets",
     "messages",
+    "next_cursor",
 ];
 
 /// The fields of an Inbox row.

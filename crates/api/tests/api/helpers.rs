@@ -243,7 +243,7 @@ pub async fn spawn_app(db: Db) -> TestApp {
         idle: std::time::Duration::from_millis(100),
         ..Default::default()
     };
-    notify::spawn_worker(store.clone(), delivery);
+    notify::spawn_worker(store.clone(), delivery).expect("the delivery worker");
     store.start_listener();
     let server = api::serve(
         listener,

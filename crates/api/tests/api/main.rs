@@ -19,3 +19,6 @@ mod security;
 mod team;
 mod tickets;
 mod timeouts;
+mod tool_calls;
+mod transcripts;
+mod write_only;

@@ -119,3 +119,58 @@ db_test! {
         assert!(uuid::Uuid::parse_str(&a).is_ok());
     }
 }
+
+/// Every `$ref` in `value`, with where it was found.
+fn refs(value: &serde_json::Value, at: &str, found: &mut Vec<(String, String)>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map {
+                if key == "$ref" {
+                    found.push((at.to_owned(), child.as_str().unwrap_or_default().to_owned()));
+                } else {
+                    refs(child, &format!("{at}.{key}"), found);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                refs(child, &format!("{at}[{i}]"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A client generated from the document gets one type per resource: every list's items are
+/// a `$ref` to the resource's own schema, never an inlined copy of it (utoipa's generics
+/// inline them unless told otherwise), and every `$ref` points at a schema that exists.
+#[test]
+fn list_items_are_refs_to_the_resource_schema() {
+    let doc = serde_json::to_value(api::openapi()).expect("json");
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    let mut lists = 0;
+    for (name, schema) in schemas {
+        let Some(data) = schema["properties"].get("data") else { continue };
+        if data["type"] != "array" {
+            continue;
+        }
+        lists += 1;
+        let items = &data["items"];
+        let target = items["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}.data.items inlines its item instead of a $ref: {items}"));
+        let item = target.trim_start_matches("#/components/schemas/");
+        assert!(schemas.contains_key(item), "{name}.data.items refers to a missing schema {target}");
+        if let Some(resource) = name.strip_prefix("List_") {
+            assert_eq!(item, resource, "{name} lists {item}");
+        }
+        assert_eq!(schema["properties"]["meta"]["$ref"], "#/components/schemas/ListMeta", "{name}.meta");
+    }
+    assert!(lists >= 10, "the document's lists were not found ({lists})");
+    let mut found = Vec::new();
+    refs(&doc, "", &mut found);
+    for (at, target) in found {
+        let name = target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{at}: {target}"));
+        assert!(schemas.contains_key(name), "{at} refers to a missing schema {target}");
+    }
+}
