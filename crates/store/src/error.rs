@@ -222,6 +222,9 @@ mod tests {
             resolved_at: None,
             created_at: now,
             updated_at: now,
+            requester_name: None,
+            requester_email: None,
+            first_responded_at: None,
         };
         let err = crate::Ticket::try_from(row).expect_err("an unknown status");
         assert!(matches!(&err, StoreError::CorruptRow(m) if m.contains("archived")), "{err:?}");
