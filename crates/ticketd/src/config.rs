@@ -40,6 +40,9 @@ pub struct Config {
     /// `TICKETD_REQUEST_TIMEOUT_SECONDS`: how long an API request may take to answer before
     /// it answers 503 (`None` with 0: no limit).
     pub request_timeout: Option<std::time::Duration>,
+    /// `TICKETD_DELIVERY_LEASE_SECONDS`: how long a claimed delivery is reserved for the
+    /// instance sending it (after a crash, it is sent again once this has passed).
+    pub delivery_lease: std::time::Duration,
 }
 
 impl Config {
@@ -112,6 +115,7 @@ impl Config {
         };
         let db_acquire_timeout = seconds("TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS", 5)?;
         let sqlite_busy_timeout = seconds("TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS", 15)?;
+        let delivery_lease = seconds("TICKETD_DELIVERY_LEASE_SECONDS", 60)?;
         let count = |name: &str| -> anyhow::Result<Option<u32>> {
             var(name)
                 .map(|v| {
@@ -134,6 +138,7 @@ impl Config {
             bail!("TICKETD_STATIC_DIR={} is not a directory", dir.display());
         }
         Ok(Self {
+            delivery_lease,
             security,
             db_acquire_timeout,
             sqlite_busy_timeout,
@@ -186,6 +191,18 @@ impl Config {
     /// from ticketd), so the server ends it and frees its locks.
     pub fn serve_store_options(&self) -> store::StoreOptions {
         store::StoreOptions { idle_in_transaction_timeout: self.request_timeout, ..self.store_options() }
+    }
+
+    /// The delivery worker's lease and per-exchange timeout (half the lease, at most 10 s,
+    /// so that an attempt ends before another instance may take the delivery over).
+    pub fn delivery_config(&self) -> notify::DeliveryConfig {
+        let lease = self.delivery_lease;
+        notify::DeliveryConfig {
+            allow_private: self.webhooks_allow_private,
+            lease: chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60)),
+            timeout: (lease / 2).min(std::time::Duration::from_secs(10)),
+            ..notify::DeliveryConfig::default()
+        }
     }
 
     /// The HTTP server's settings.
@@ -327,7 +344,18 @@ mod tests {
             db_max_connections: None,
             sqlite_cache_kib: 2048,
             request_timeout: Some(api::DEFAULT_REQUEST_TIMEOUT),
+            delivery_lease: std::time::Duration::from_secs(60),
         }
+    }
+
+    #[test]
+    fn the_delivery_timeout_ends_within_the_lease() {
+        let mut cfg = config(DEFAULT_DATABASE_URL);
+        let delivery = cfg.delivery_config();
+        assert_eq!((delivery.lease, delivery.timeout), (chrono::Duration::seconds(60), std::time::Duration::from_secs(10)));
+        cfg.delivery_lease = std::time::Duration::from_secs(2);
+        let delivery = cfg.delivery_config();
+        assert_eq!((delivery.lease, delivery.timeout), (chrono::Duration::seconds(2), std::time::Duration::from_secs(1)));
     }
 
     #[test]

@@ -344,8 +344,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         security: api::Security::new(config.security.clone()),
     };
     let purger = spawn_purger(state.store.clone(), config.purge_interval);
-    let delivery =
-        notify::DeliveryConfig { allow_private: config.webhooks_allow_private, ..Default::default() };
+    let delivery = notify::DeliveryConfig { mail: mailer, ..config.delivery_config() };
     let deliverer = notify::spawn_worker(state.store.clone(), delivery);
     let listener_task = state.store.start_listener();
     let spa = api::Spa::from_dir(config.static_dir.clone());
