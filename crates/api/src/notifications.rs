@@ -7,7 +7,8 @@ use api_types::{
 };
 use domain::auth::{Requirement, Scope};
 use domain::notification::{
-    ChannelKind, EventType, LeadDetails, TEST_EVENT, parse_channel_address, parse_channel_secret, parse_webhook_url,
+    ChannelKind, EventType, LeadDetails, TEST_EVENT, parse_channel_address, parse_channel_secret,
+    parse_webhook_url,
 };
 use domain::{AgentId, ConversationId, FieldErrors};
 use store::notifications::ChannelPatch;
@@ -54,7 +55,7 @@ fn delivery(d: store::notifications::Delivery) -> Delivery {
         event_id,
         event_type,
         target,
-        status,
+        status: status.as_str().to_owned(),
         attempts,
         next_attempt_at,
         last_attempt_at,
@@ -87,7 +88,10 @@ fn check_target(
         }
         ChannelKind::Webhook | ChannelKind::Slack => {
             if address.is_some() {
-                errors.add("address", format!("a {kind} channel has no address: give its `url`", kind = kind.as_str()));
+                errors.add(
+                    "address",
+                    format!("a {kind} channel has no address: give its `url`", kind = kind.as_str()),
+                );
             }
             url.and_then(|u| check_url(errors, &u, allow_private))
         }

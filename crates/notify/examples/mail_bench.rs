@@ -23,11 +23,18 @@ use store::{Actor, Store, StoreOptions};
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let url = args.first().cloned().expect("usage: mail_bench DATABASE_URL [--tickets N] [--replies R] [--repeat K]");
+    let url = args
+        .first()
+        .cloned()
+        .expect("usage: mail_bench DATABASE_URL [--tickets N] [--replies R] [--repeat K]");
     let flag = |name: &str, default: u64| -> u64 {
-        args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map_or(default, |v| v.parse().unwrap())
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map_or(default, |v| v.parse().unwrap())
     };
-    let (tickets, replies, repeat) = (flag("--tickets", 10_000), flag("--replies", 2_000), flag("--repeat", 3));
+    let (tickets, replies, repeat) =
+        (flag("--tickets", 10_000), flag("--replies", 2_000), flag("--repeat", 3));
 
     let store = Store::connect(&url, StoreOptions::default()).await.expect("connect");
     store.migrate().await.expect("migrate");
@@ -47,7 +54,10 @@ async fn main() {
             for n in 0..8 {
                 let email = Email::parse(&format!("op{n}@bench.test")).unwrap();
                 let pw = NewPassword::parse("bench operator password").unwrap();
-                store.create_member("BENCH", &email, &format!("Operator {n}"), &pw, Role::Operator).await.unwrap();
+                store
+                    .create_member("BENCH", &email, &format!("Operator {n}"), &pw, Role::Operator)
+                    .await
+                    .unwrap();
             }
             let plan = store::bulk::BulkPlan { tickets, conversations: tickets / 20, seed: 1 };
             let started = Instant::now();
@@ -56,7 +66,8 @@ async fn main() {
             ws
         }
     };
-    let admin = store.members(ws.id).await.unwrap().into_iter().find(|m| m.role == Role::Admin).unwrap().user.id;
+    let admin =
+        store.members(ws.id).await.unwrap().into_iter().find(|m| m.role == Role::Admin).unwrap().user.id;
     // The replies go to the requesters of BENCH-1 … BENCH-100.
     let db = store.connection();
     db.execute_raw(Statement::from_string(

@@ -221,18 +221,21 @@ fn failure(
 
 async fn attempt(d: &DueDelivery, config: &DeliveryConfig, now: DateTime<Utc>) -> AttemptOutcome {
     let failed = |status_code: Option<u16>, error: String| failure(d, now, status_code, error, false);
-    let client = match client_for(&d.url, config).await {
+    let client = match client_for(&d.target, config).await {
         Ok(client) => client,
         Err(error) => return failed(None, error),
     };
-    let body = match d.kind {
-        ChannelKind::Webhook => webhook_body(&d.event),
-        ChannelKind::Slack => serde_json::json!({ "text": slack_text(&d.event) }),
+    let body = match d.target_kind {
+        TargetKind::Webhook => webhook_body(&d.event),
+        TargetKind::Slack => serde_json::json!({ "text": slack_text(&d.event) }),
+        TargetKind::Email | TargetKind::Reply => {
+            return failed(None, format!("{} deliveries are not sent by this worker", d.target_kind));
+        }
     };
     let body = body.to_string().into_bytes();
-    let signature = signature_header(&d.secret, Utc::now().timestamp(), &body);
+    let signature = signature_header(d.secret.as_deref().unwrap_or_default(), Utc::now().timestamp(), &body);
     let sent = client
-        .post(&d.url)
+        .post(&d.target)
         .header("content-type", "application/json")
         .header("user-agent", concat!("ticketd/", env!("CARGO_PKG_VERSION")))
         .header("Ticketd-Signature", signature)

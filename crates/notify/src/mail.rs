@@ -246,7 +246,11 @@ pub(crate) async fn attempt(
 ) -> store::notifications::AttemptOutcome {
     let failed = |e: SendError| crate::failure(d, now, e.code, e.error, e.permanent);
     let Some(mailer) = mailer else {
-        return failed(SendError { error: "no mail transport is configured".into(), permanent: false, code: None });
+        return failed(SendError {
+            error: "no mail transport is configured".into(),
+            permanent: false,
+            code: None,
+        });
     };
     let message = match d.target_kind {
         TargetKind::Reply => match reply_of(store, d).await {
@@ -265,18 +269,36 @@ pub(crate) async fn attempt(
 }
 
 /// What a claimed reply says, read from its comment and ticket.
-async fn reply_of(store: &store::Store, d: &store::notifications::DueDelivery) -> Result<ReplyMail, SendError> {
+async fn reply_of(
+    store: &store::Store,
+    d: &store::notifications::DueDelivery,
+) -> Result<ReplyMail, SendError> {
     let Some(comment_id) = d.comment_id else {
         return Err(SendError::permanent("the reply's comment is gone".into()));
     };
     let thread = match store.reply_thread(d.event.workspace_id, comment_id).await {
         Ok(thread) => thread,
-        Err(store::StoreError::NotFound) => return Err(SendError::permanent("the reply's comment is gone".into())),
+        Err(store::StoreError::NotFound) => {
+            return Err(SendError::permanent("the reply's comment is gone".into()));
+        }
         Err(e) => {
-            return Err(SendError { error: format!("cannot read the reply: {e}"), permanent: false, code: None });
+            return Err(SendError {
+                error: format!("cannot read the reply: {e}"),
+                permanent: false,
+                code: None,
+            });
         }
     };
-    let store::outbound::ReplyThread { ticket_id, reference, subject, requester_name, body, author_name, message_id, earlier_message_ids } = thread;
+    let store::outbound::ReplyThread {
+        ticket_id,
+        reference,
+        subject,
+        requester_name,
+        body,
+        author_name,
+        message_id,
+        earlier_message_ids,
+    } = thread;
     Ok(ReplyMail {
         ticket_id,
         reference,
@@ -315,7 +337,9 @@ fn ping_details(data: &serde_json::Value) -> Vec<(&'static str, String)> {
     let ticket = &data["ticket"];
     let mut rows = Vec::new();
     if ticket.is_object() {
-        for (label, key) in [("Ticket", "reference"), ("Subject", "subject"), ("Status", "status"), ("Priority", "priority")] {
+        for (label, key) in
+            [("Ticket", "reference"), ("Subject", "subject"), ("Status", "status"), ("Priority", "priority")]
+        {
             if let Some(v) = s(&ticket[key]) {
                 rows.push((label, v));
             }
@@ -329,7 +353,9 @@ fn ping_details(data: &serde_json::Value) -> Vec<(&'static str, String)> {
             rows.push(("Requester", who.join(" ")));
         }
     } else {
-        for (label, key) in [("Name", "name"), ("E-mail", "email"), ("Phone", "phone"), ("Summary", "summary")] {
+        for (label, key) in
+            [("Name", "name"), ("E-mail", "email"), ("Phone", "phone"), ("Summary", "summary")]
+        {
             if let Some(v) = s(&data[key]) {
                 rows.push((label, v));
             }

@@ -10,9 +10,11 @@ pub mod cta;
 mod entity;
 mod error;
 pub mod notifications;
+pub mod outbound;
 mod password;
 pub mod paths;
 pub mod records;
+pub mod thread;
 pub mod tickets;
 pub mod tokens;
 

@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use domain::WorkspaceId;
+use domain::delivery::{DeliveryState, TargetKind};
 use domain::notification::{ChannelKind, EventType};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -29,7 +30,10 @@ pub struct Channel {
     pub id: Uuid,
     pub workspace_id: WorkspaceId,
     pub kind: ChannelKind,
-    pub url: String,
+    /// Where a webhook or Slack channel posts.
+    pub url: Option<String>,
+    /// Where an e-mail channel mails.
+    pub address: Option<String>,
     pub events: Vec<EventType>,
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
@@ -53,8 +57,9 @@ pub struct Delivery {
     pub event_id: Uuid,
     pub event_type: String,
     pub channel_id: Uuid,
-    /// `pending`, `delivered` or `failed` (given up after 24 hours).
-    pub status: String,
+    /// The URL or address it was queued for.
+    pub target: String,
+    pub status: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_attempt_at: Option<DateTime<Utc>>,
@@ -69,9 +74,18 @@ pub struct Delivery {
 pub struct DueDelivery {
     pub id: Uuid,
     pub attempts: i32,
-    pub kind: ChannelKind,
-    pub url: String,
-    pub secret: String,
+    pub target_kind: TargetKind,
+    /// The URL (webhook, Slack) or e-mail address (ping, reply) it was queued for: a channel
+    /// pointed elsewhere later does not redirect it.
+    pub target: String,
+    /// The channel's signing secret (webhook and Slack channels).
+    pub secret: Option<String>,
+    /// The channel of a ping; `None` for a reply.
+    pub channel_id: Option<Uuid>,
+    /// The comment of a reply.
+    pub comment_id: Option<Uuid>,
+    /// A mail's Message-ID, the same on every retry.
+    pub message_id: Option<String>,
     pub event: OutboxEvent,
 }
 
@@ -85,7 +99,8 @@ pub enum AttemptOutcome {
 /// A change to a channel; `None` leaves a field alone.
 #[derive(Debug, Clone, Default)]
 pub struct ChannelPatch {
-    pub url: Option<String>,
+    /// The new URL (webhook, Slack) or address (e-mail), by the channel's kind.
+    pub target: Option<String>,
     pub events: Option<Vec<EventType>>,
     pub enabled: Option<bool>,
 }
@@ -107,6 +122,7 @@ impl TryFrom<notification_channel::Model> for Channel {
             url,
             events,
             secret: _,
+            address,
             enabled,
             created_at,
             updated_at,
@@ -117,6 +133,7 @@ impl TryFrom<notification_channel::Model> for Channel {
             kind: ChannelKind::parse(&kind)
                 .ok_or_else(|| StoreError::Config(format!("corrupt channel kind {kind}")))?,
             url,
+            address,
             events: events.split(',').filter(|e| !e.is_empty()).filter_map(|e| e.parse().ok()).collect(),
             enabled,
             created_at,
@@ -145,24 +162,28 @@ pub fn generate_secret() -> String {
 }
 
 impl Store {
+    /// A channel delivering to `target`: a webhook or Slack channel's URL (with `secret`, or a
+    /// generated one), an e-mail channel's address (no secret). Returns the secret, if any.
     pub async fn create_channel(
         &self,
         ws: WorkspaceId,
         kind: ChannelKind,
-        url: &str,
+        target: &str,
         events: &[EventType],
         secret: Option<String>,
         enabled: bool,
-    ) -> Result<(Channel, String), StoreError> {
-        let secret = secret.unwrap_or_else(generate_secret);
+    ) -> Result<(Channel, Option<String>), StoreError> {
+        let email = kind == ChannelKind::Email;
+        let secret = (!email).then(|| secret.unwrap_or_else(generate_secret));
         let now = domain::time::now();
         let model = notification_channel::ActiveModel {
             id: Set(Uuid::now_v7()),
             workspace_id: Set(ws.0),
             kind: Set(kind.as_str().to_owned()),
-            url: Set(url.to_owned()),
+            url: Set((!email).then(|| target.to_owned())),
             events: Set(events_text(events)),
             secret: Set(secret.clone()),
+            address: Set(email.then(|| target.to_owned())),
             enabled: Set(enabled),
             created_at: Set(now),
             updated_at: Set(now),
@@ -199,10 +220,14 @@ impl Store {
         id: Uuid,
         patch: ChannelPatch,
     ) -> Result<Channel, StoreError> {
-        self.channel(ws, id).await?;
+        let kind = self.channel(ws, id).await?.kind;
         let mut active = notification_channel::ActiveModel { id: Set(id), ..Default::default() };
-        if let Some(url) = patch.url {
-            active.url = Set(url);
+        if let Some(target) = patch.target {
+            // Deliveries keep the target they were queued for.
+            match kind {
+                ChannelKind::Email => active.address = Set(Some(target)),
+                ChannelKind::Webhook | ChannelKind::Slack => active.url = Set(Some(target)),
+            }
         }
         if let Some(events) = patch.events {
             active.events = Set(events_text(&events));
@@ -211,7 +236,13 @@ impl Store {
             active.enabled = Set(enabled);
         }
         active.updated_at = Set(domain::time::now());
-        notification_channel::Entity::update(active).exec(&self.db).await?.try_into()
+        let tx = self.write_tx().await?;
+        let channel = notification_channel::Entity::update(active).exec(&tx).await?.try_into()?;
+        if patch.enabled == Some(false) {
+            fail_pending_of_disabled(&tx, &[id]).await?;
+        }
+        tx.commit().await?;
+        Ok(channel)
     }
 
     pub async fn delete_channel(&self, ws: WorkspaceId, id: Uuid) -> Result<(), StoreError> {
@@ -253,23 +284,25 @@ impl Store {
             .await?
             .into_iter()
             .collect();
-        Ok(rows
-            .into_iter()
-            .map(|d| Delivery {
-                event_type: types.get(&d.event_id).cloned().unwrap_or_default(),
-                id: d.id,
-                event_id: d.event_id,
-                channel_id: d.channel_id,
-                status: d.status,
-                attempts: d.attempts,
-                next_attempt_at: d.next_attempt_at,
-                last_attempt_at: d.last_attempt_at,
-                last_status_code: d.last_status_code,
-                last_error: d.last_error,
-                delivered_at: d.delivered_at,
-                created_at: d.created_at,
+        rows.into_iter()
+            .map(|d| {
+                Ok(Delivery {
+                    event_type: types.get(&d.event_id).cloned().unwrap_or_default(),
+                    id: d.id,
+                    event_id: d.event_id,
+                    channel_id: d.channel_id.unwrap_or(channel_id),
+                    target: d.target,
+                    status: parse_state(&d.status)?,
+                    attempts: d.attempts,
+                    next_attempt_at: d.next_attempt_at,
+                    last_attempt_at: d.last_attempt_at,
+                    last_status_code: d.last_status_code,
+                    last_error: d.last_error,
+                    delivered_at: d.delivered_at,
+                    created_at: d.created_at,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Writes an event and its deliveries inside the caller's transaction. With `only`,
@@ -302,19 +335,11 @@ impl Store {
                 Some(id) => c.id == id,
                 None => c.events.split(',').any(|e| e == event_type),
             })
-            .map(|c| delivery::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                workspace_id: Set(ws.0),
-                event_id: Set(event.id),
-                channel_id: Set(c.id),
-                status: Set("pending".to_owned()),
-                attempts: Set(0),
-                next_attempt_at: Set(now),
-                last_attempt_at: Set(None),
-                last_status_code: Set(None),
-                last_error: Set(None),
-                delivered_at: Set(None),
-                created_at: Set(now),
+            .filter_map(|c| {
+                // A channel's kind names its deliveries' kind (webhook, slack, email).
+                let kind: TargetKind = c.kind.parse().ok()?;
+                let target = c.url.clone().or(c.address.clone())?;
+                Some(pending_delivery(ws, event.id, now, kind, target, Some(c.id), None, None))
             })
             .collect();
         if !deliveries.is_empty() {
@@ -394,15 +419,20 @@ impl Store {
     /// Claims up to `limit` due deliveries for `lease`: they are not due again until the
     /// lease ends, so no other worker (or instance) sends them meanwhile; a worker that dies
     /// mid-send leaves them to be retried when the lease ends (at-least-once).
+    ///
+    /// Only deliveries of `kinds` are claimed: the kinds this worker can send (an instance
+    /// without a mail transport leaves mails to one that has one).
     pub async fn claim_due_deliveries(
         &self,
         now: DateTime<Utc>,
         lease: Duration,
         limit: u64,
+        kinds: &[TargetKind],
     ) -> Result<Vec<DueDelivery>, StoreError> {
         let tx = self.write_tx().await?;
         let mut select = delivery::Entity::find()
-            .filter(delivery::Column::Status.eq("pending"))
+            .filter(delivery::Column::Status.eq(DeliveryState::Pending.as_str()))
+            .filter(delivery::Column::TargetKind.is_in(kinds.iter().map(|k| k.as_str())))
             .filter(delivery::Column::NextAttemptAt.lte(now))
             .order_by_asc(delivery::Column::NextAttemptAt)
             .limit(limit);
@@ -412,10 +442,25 @@ impl Store {
                 sea_orm::sea_query::LockBehavior::SkipLocked,
             );
         }
-        let rows = select.all(&tx).await?;
+        let mut rows = select.all(&tx).await?;
         if rows.is_empty() {
             tx.rollback().await?;
             return Ok(Vec::new());
+        }
+        let channel_ids: Vec<Uuid> = rows.iter().filter_map(|d| d.channel_id).collect();
+        let channels: std::collections::HashMap<Uuid, notification_channel::Model> =
+            notification_channel::Entity::find()
+                .filter(notification_channel::Column::Id.is_in(channel_ids))
+                .all(&tx)
+                .await?
+                .into_iter()
+                .map(|c| (c.id, c))
+                .collect();
+        // A disabled channel gets nothing more: its deliveries fail with the reason.
+        let disabled: Vec<Uuid> = channels.values().filter(|c| !c.enabled).map(|c| c.id).collect();
+        if !disabled.is_empty() {
+            fail_pending_of_disabled(&tx, &disabled).await?;
+            rows.retain(|d| d.channel_id.is_none_or(|c| !disabled.contains(&c)));
         }
         let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
         delivery::Entity::update_many()
@@ -425,15 +470,6 @@ impl Store {
             .filter(delivery::Column::Id.is_in(ids.clone()))
             .exec(&tx)
             .await?;
-        let channel_ids: Vec<Uuid> = rows.iter().map(|d| d.channel_id).collect();
-        let channels: std::collections::HashMap<Uuid, notification_channel::Model> =
-            notification_channel::Entity::find()
-                .filter(notification_channel::Column::Id.is_in(channel_ids))
-                .all(&tx)
-                .await?
-                .into_iter()
-                .map(|c| (c.id, c))
-                .collect();
         let event_ids: Vec<Uuid> = rows.iter().map(|d| d.event_id).collect();
         let events: std::collections::HashMap<Uuid, outbox_event::Model> = outbox_event::Entity::find()
             .filter(outbox_event::Column::Id.is_in(event_ids))
@@ -446,14 +482,17 @@ impl Store {
         Ok(rows
             .into_iter()
             .filter_map(|d| {
-                let channel = channels.get(&d.channel_id)?;
+                let secret = d.channel_id.and_then(|c| channels.get(&c)).and_then(|c| c.secret.clone());
                 let event = events.get(&d.event_id)?.clone();
                 Some(DueDelivery {
                     id: d.id,
                     attempts: d.attempts + 1,
-                    kind: ChannelKind::parse(&channel.kind)?,
-                    url: channel.url.clone(),
-                    secret: channel.secret.clone(),
+                    target_kind: d.target_kind.parse().ok()?,
+                    target: d.target,
+                    secret,
+                    channel_id: d.channel_id,
+                    comment_id: d.comment_id,
+                    message_id: d.message_id,
                     event: event.into(),
                 })
             })
@@ -466,7 +505,7 @@ impl Store {
         let mut update = delivery::Entity::update_many().filter(delivery::Column::Id.eq(id));
         update = match outcome {
             AttemptOutcome::Delivered { status_code } => update
-                .col_expr(delivery::Column::Status, Expr::value("delivered"))
+                .col_expr(delivery::Column::Status, Expr::value(DeliveryState::Delivered.as_str()))
                 .col_expr(delivery::Column::DeliveredAt, Expr::value(now))
                 .col_expr(delivery::Column::LastStatusCode, Expr::value(i32::from(status_code)))
                 .col_expr(delivery::Column::LastError, Expr::value(Option::<String>::None)),
@@ -476,7 +515,9 @@ impl Store {
                     .col_expr(delivery::Column::LastError, Expr::value(error));
                 match retry_at {
                     Some(at) => update.col_expr(delivery::Column::NextAttemptAt, Expr::value(at)),
-                    None => update.col_expr(delivery::Column::Status, Expr::value("failed")),
+                    None => {
+                        update.col_expr(delivery::Column::Status, Expr::value(DeliveryState::Failed.as_str()))
+                    }
                 }
             }
         };
@@ -544,6 +585,57 @@ impl Store {
     async fn events_since(&self, since: DateTime<Utc>, limit: u64) -> Result<Vec<OutboxEvent>, StoreError> {
         self.oldest_events(Condition::all().add(outbox_event::Column::CreatedAt.gte(since)), limit).await
     }
+}
+
+/// Why a delivery of a disabled channel was not sent.
+pub const DISABLED_CHANNEL_ERROR: &str = "the channel was disabled before this was sent";
+
+/// Marks the pending deliveries of these (disabled) channels failed, with the reason.
+async fn fail_pending_of_disabled<C: ConnectionTrait>(db: &C, channels: &[Uuid]) -> Result<u64, StoreError> {
+    let failed = delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(DeliveryState::Failed.as_str()))
+        .col_expr(delivery::Column::LastError, Expr::value(DISABLED_CHANNEL_ERROR))
+        .filter(delivery::Column::ChannelId.is_in(channels.iter().copied()))
+        .filter(delivery::Column::Status.eq(DeliveryState::Pending.as_str()))
+        .exec(db)
+        .await?;
+    Ok(failed.rows_affected)
+}
+
+/// A new delivery row, due now.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pending_delivery(
+    ws: WorkspaceId,
+    event_id: Uuid,
+    now: DateTime<Utc>,
+    target_kind: TargetKind,
+    target: String,
+    channel_id: Option<Uuid>,
+    comment_id: Option<Uuid>,
+    message_id: Option<String>,
+) -> delivery::ActiveModel {
+    delivery::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(ws.0),
+        event_id: Set(event_id),
+        channel_id: Set(channel_id),
+        comment_id: Set(comment_id),
+        target_kind: Set(target_kind.as_str().to_owned()),
+        target: Set(target),
+        message_id: Set(message_id),
+        status: Set(DeliveryState::Pending.as_str().to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_attempt_at: Set(None),
+        last_status_code: Set(None),
+        last_error: Set(None),
+        delivered_at: Set(None),
+        created_at: Set(now),
+    }
+}
+
+pub(crate) fn parse_state(raw: &str) -> Result<DeliveryState, StoreError> {
+    raw.parse().map_err(|e: String| StoreError::Config(format!("corrupt delivery state: {e}")))
 }
 
 /// How far before a lost connection the listener replays: an event's time is taken in its

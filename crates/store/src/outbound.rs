@@ -58,8 +58,11 @@ impl Store {
             .into_tuple()
             .all(&self.db)
             .await?;
-        let reply_ids: Vec<Uuid> =
-            earlier.iter().filter(|(_, kind, _)| kind == CommentKind::Reply.as_str()).map(|(id, ..)| *id).collect();
+        let reply_ids: Vec<Uuid> = earlier
+            .iter()
+            .filter(|(_, kind, _)| kind == CommentKind::Reply.as_str())
+            .map(|(id, ..)| *id)
+            .collect();
         let given_up: Vec<Uuid> = if reply_ids.is_empty() {
             Vec::new()
         } else {

@@ -43,6 +43,9 @@ pub struct Config {
     /// `TICKETD_DELIVERY_LEASE_SECONDS`: how long a claimed delivery is reserved for the
     /// instance sending it (after a crash, it is sent again once this has passed).
     pub delivery_lease: std::time::Duration,
+    /// `TICKETD_SMTP_URL` and `TICKETD_MAIL_FROM`: where and as whom replies and e-mail pings
+    /// are sent (checked when read; the password is never logged).
+    pub smtp: Option<notify::mail::MailConfig>,
 }
 
 impl Config {
@@ -116,6 +119,7 @@ impl Config {
         let db_acquire_timeout = seconds("TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS", 5)?;
         let sqlite_busy_timeout = seconds("TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS", 15)?;
         let delivery_lease = seconds("TICKETD_DELIVERY_LEASE_SECONDS", 60)?;
+        let smtp = parse_smtp(var("TICKETD_SMTP_URL"), var("TICKETD_MAIL_FROM"))?;
         let count = |name: &str| -> anyhow::Result<Option<u32>> {
             var(name)
                 .map(|v| {
@@ -139,6 +143,7 @@ impl Config {
         }
         Ok(Self {
             delivery_lease,
+            smtp,
             security,
             db_acquire_timeout,
             sqlite_busy_timeout,
@@ -254,6 +259,22 @@ impl Config {
     }
 }
 
+/// `TICKETD_SMTP_URL` with `TICKETD_MAIL_FROM` (the key of reply addresses is added when
+/// serving: it is the JWT secret).
+fn parse_smtp(url: Option<String>, from: Option<String>) -> anyhow::Result<Option<notify::mail::MailConfig>> {
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    notify::mail::check_smtp_url(&url).map_err(anyhow::Error::msg)?;
+    let Some(from) = from else {
+        bail!(
+            "TICKETD_SMTP_URL is set but TICKETD_MAIL_FROM is not: name the sender, e.g. `Acme Support <support@acme.test>`"
+        );
+    };
+    notify::mail::parse_from(&from).map_err(anyhow::Error::msg)?;
+    Ok(Some(notify::mail::MailConfig { smtp_url: url, from, reply_secret: Vec::new() }))
+}
+
 /// `TICKETD_REQUEST_TIMEOUT_SECONDS`: seconds, 0 for no limit; unset, the default.
 fn parse_request_timeout(raw: Option<&str>) -> anyhow::Result<Option<std::time::Duration>> {
     let Some(raw) = raw else { return Ok(Some(api::DEFAULT_REQUEST_TIMEOUT)) };
@@ -345,17 +366,40 @@ mod tests {
             sqlite_cache_kib: 2048,
             request_timeout: Some(api::DEFAULT_REQUEST_TIMEOUT),
             delivery_lease: std::time::Duration::from_secs(60),
+            smtp: None,
         }
+    }
+
+    #[test]
+    fn smtp_settings_need_a_sender_and_never_show_the_password() {
+        assert!(parse_smtp(None, Some("a@b.test".into())).unwrap().is_none());
+        let smtp = parse_smtp(
+            Some("smtp://u:hunter2@mail.test:587?tls=required".into()),
+            Some("Acme <support@acme.test>".into()),
+        )
+        .unwrap()
+        .unwrap();
+        assert!(!format!("{smtp:?}").contains("hunter2"));
+        let no_sender = parse_smtp(Some("smtp://mail.test".into()), None).unwrap_err().to_string();
+        assert!(no_sender.contains("TICKETD_MAIL_FROM"), "{no_sender}");
+        assert!(parse_smtp(Some("http://mail.test".into()), Some("a@b.test".into())).is_err());
+        assert!(parse_smtp(Some("smtp://mail.test".into()), Some("not an address".into())).is_err());
     }
 
     #[test]
     fn the_delivery_timeout_ends_within_the_lease() {
         let mut cfg = config(DEFAULT_DATABASE_URL);
         let delivery = cfg.delivery_config();
-        assert_eq!((delivery.lease, delivery.timeout), (chrono::Duration::seconds(60), std::time::Duration::from_secs(10)));
+        assert_eq!(
+            (delivery.lease, delivery.timeout),
+            (chrono::Duration::seconds(60), std::time::Duration::from_secs(10))
+        );
         cfg.delivery_lease = std::time::Duration::from_secs(2);
         let delivery = cfg.delivery_config();
-        assert_eq!((delivery.lease, delivery.timeout), (chrono::Duration::seconds(2), std::time::Duration::from_secs(1)));
+        assert_eq!(
+            (delivery.lease, delivery.timeout),
+            (chrono::Duration::seconds(2), std::time::Duration::from_secs(1))
+        );
     }
 
     #[test]

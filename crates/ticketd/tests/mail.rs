@@ -33,7 +33,19 @@ enum Backend {
 
 fn psql(sql: &str) {
     let out = Command::new("psql")
-        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-q",
+            "-c",
+            sql,
+        ])
         .env("PGPASSWORD", "postgres")
         .stdin(Stdio::null())
         .output()
@@ -84,7 +96,9 @@ impl Sandbox {
                 cmd.env_remove(&key);
             }
         }
-        cmd.env_remove("DATABASE_URL").env("RUST_LOG", "info,sqlx=warn").env("TICKETD_JWT_SECRET", JWT_SECRET);
+        cmd.env_remove("DATABASE_URL")
+            .env("RUST_LOG", "info,sqlx=warn")
+            .env("TICKETD_JWT_SECRET", JWT_SECRET);
         if let Some(db) = &self.pg {
             cmd.env("DATABASE_URL", format!("{PG_BASE}/{db}"));
         }
@@ -104,7 +118,8 @@ impl Sandbox {
         for (k, v) in extra {
             cmd.env(k, v);
         }
-        let mut server = Server { child: cmd.spawn().unwrap(), base: format!("http://127.0.0.1:{port}"), log };
+        let mut server =
+            Server { child: cmd.spawn().unwrap(), base: format!("http://127.0.0.1:{port}"), log };
         let deadline = Instant::now() + Duration::from_secs(30);
         let client = reqwest::Client::new();
         loop {
@@ -149,8 +164,15 @@ impl Server {
         self.child.wait().unwrap();
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = reqwest::Client::new().request(method, format!("{}{path}", self.base)).bearer_auth(token);
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req =
+            reqwest::Client::new().request(method, format!("{}{path}", self.base)).bearer_auth(token);
         if let Some(body) = body {
             req = req.json(&body);
         }
@@ -181,8 +203,9 @@ impl Server {
 
     async fn reply(&self, token: &str, reference: &str, text: &str) -> Value {
         let path = format!("/api/v1/tickets/{reference}/comments");
-        let (status, comment) =
-            self.call(reqwest::Method::POST, &path, token, Some(json!({"kind": "reply", "body": text}))).await;
+        let (status, comment) = self
+            .call(reqwest::Method::POST, &path, token, Some(json!({"kind": "reply", "body": text})))
+            .await;
         assert_eq!(status, 201, "{comment}\n{}", self.log());
         comment
     }
@@ -193,7 +216,8 @@ impl Server {
         loop {
             let path = format!("/api/v1/tickets/{reference}/comments");
             let (_, page) = self.call(reqwest::Method::GET, &path, token, None).await;
-            let comment = page["data"].as_array().and_then(|d| d.iter().find(|c| c["id"] == comment_id)).cloned();
+            let comment =
+                page["data"].as_array().and_then(|d| d.iter().find(|c| c["id"] == comment_id)).cloned();
             if let Some(c) = comment.filter(|c| c["delivery"]["status"] == "sent") {
                 return c;
             }
@@ -240,7 +264,10 @@ async fn killed_between_commit_and_send(backend: Backend) {
     assert_eq!(mails[0].header("Message-ID"), Some(format!("<{comment_id}@acme.test>").as_str()));
     assert!(mails[0].text.as_deref().unwrap_or_default().contains("Your parcel left our warehouse today."));
     let sent = second.wait_sent(&token, &reference, comment_id).await;
-    assert_eq!(sent["delivery"]["attempts"], 2, "one attempt cut short by the crash, one that went out: {sent}");
+    assert_eq!(
+        sent["delivery"]["attempts"], 2,
+        "one attempt cut short by the crash, one that went out: {sent}"
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(catcher.messages().len(), 1, "sent once");
 }
@@ -271,7 +298,8 @@ async fn postgres_two_instances_send_each_reply_once() {
     let mut comments = Vec::new();
     for n in 0..REPLIES {
         let server = if n % 2 == 0 { &a } else { &b };
-        let comment = server.reply(&token, &references[n % references.len()], &format!("Reply number {n}")).await;
+        let comment =
+            server.reply(&token, &references[n % references.len()], &format!("Reply number {n}")).await;
         comments.push(comment["id"].as_str().unwrap().to_owned());
     }
     catcher.wait_for(REPLIES, ARRIVAL).await;

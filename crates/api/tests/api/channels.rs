@@ -27,7 +27,12 @@ async fn deliveries(app: &TestApp, channel: &Value) -> Vec<Value> {
 }
 
 /// Waits until the channel's deliveries satisfy `done`; returns them.
-async fn deliveries_until(app: &TestApp, channel: &Value, what: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+async fn deliveries_until(
+    app: &TestApp,
+    channel: &Value,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let rows = deliveries(app, channel).await;

