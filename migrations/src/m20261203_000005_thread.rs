@@ -97,6 +97,9 @@ CREATE INDEX ticket_comments_thread ON ticket_comments (ticket_id, created_at, i
 CREATE UNIQUE INDEX ticket_comments_message_id ON ticket_comments (workspace_id, message_id)
     WHERE message_id IS NOT NULL;
 
+DROP INDEX deliveries_due;
+DROP INDEX deliveries_channel;
+DROP INDEX notification_channels_workspace;
 ALTER TABLE deliveries RENAME TO deliveries_old;
 ALTER TABLE notification_channels RENAME TO notification_channels_old;
 
@@ -180,6 +183,10 @@ ALTER TABLE tickets DROP COLUMN requester_name;
 "#;
 
 const SQLITE_DOWN: &str = r#"
+DROP INDEX deliveries_due;
+DROP INDEX deliveries_channel;
+DROP INDEX deliveries_comment;
+DROP INDEX notification_channels_workspace;
 ALTER TABLE deliveries RENAME TO deliveries_new;
 ALTER TABLE notification_channels RENAME TO notification_channels_new;
 CREATE TABLE notification_channels (
