@@ -201,6 +201,7 @@ db_test! {
         let later = ticket_for(&app, "Greylisted", "tempfail-me@example.com").await;
         let later_ref = later["reference"].as_str().unwrap().to_owned();
         let retried = reply(&app, &later_ref, "Try again.").await;
+        let now = domain::time::now();
         assert_eq!(deliver(&app, &worker, now).await, 1);
         let shown = comment(&app, &later_ref, retried.id).await;
         assert_eq!(shown["delivery"]["status"], "queued", "{shown}");
