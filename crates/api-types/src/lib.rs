@@ -796,8 +796,12 @@ pub struct CtaClickRequest {
 pub struct NotificationChannel {
     pub id: Uuid,
     pub kind: ChannelKind,
+    /// Where a `webhook` or `slack` channel posts; null for `email`.
     #[cfg_attr(feature = "openapi", schema(example = "https://hooks.example.com/ticketd"))]
-    pub url: String,
+    pub url: Option<String>,
+    /// Where an `email` channel mails its pings; null for the others.
+    #[cfg_attr(feature = "openapi", schema(example = json!(null)))]
+    pub address: Option<String>,
     /// The event types delivered to it.
     pub events: Vec<EventType>,
     pub enabled: bool,
@@ -811,8 +815,9 @@ pub struct NotificationChannel {
 pub struct CreatedNotificationChannel {
     #[serde(flatten)]
     pub channel: NotificationChannel,
-    /// The HMAC-SHA256 key of the `Ticketd-Signature` header.
-    pub secret: String,
+    /// The HMAC-SHA256 key of the `Ticketd-Signature` header; null for an `email` channel
+    /// (mail is not signed).
+    pub secret: Option<String>,
 }
 
 /// Body of `POST /notification-channels`.
@@ -821,18 +826,23 @@ pub struct CreatedNotificationChannel {
 #[serde(deny_unknown_fields)]
 pub struct CreateNotificationChannelRequest {
     pub kind: ChannelKind,
-    /// http(s), at most 2048 characters; loopback and private addresses are refused unless
-    /// the server allows them.
+    /// `webhook` and `slack` only (required): http(s), at most 2048 characters; loopback and
+    /// private addresses are refused unless the server allows them.
+    #[serde(default)]
     #[cfg_attr(
         feature = "openapi",
         schema(example = "https://hooks.example.com/ticketd", max_length = 2048)
     )]
-    pub url: String,
+    pub url: Option<String>,
+    /// `email` only (required): the mailbox that gets the pings.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = json!(null), max_length = 254))]
+    pub address: Option<String>,
     /// Defaults to `lead.created`, `ticket.created` and `ticket.updated`; at least one.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub events: Option<Vec<EventType>>,
-    /// 16–200 characters; generated when absent.
+    /// `webhook` and `slack` only: 16–200 characters; generated when absent.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(min_length = 16, max_length = 200))]
     pub secret: Option<String>,
@@ -846,10 +856,15 @@ pub struct CreateNotificationChannelRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateNotificationChannelRequest {
-    /// http(s), at most 2048 characters.
+    /// A `webhook` or `slack` channel's new URL: http(s), at most 2048 characters. Events
+    /// already queued still go to the URL they were queued for.
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 2048))]
     pub url: Option<String>,
+    /// An `email` channel's new address (pings already queued keep theirs).
+    #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, max_length = 254))]
+    pub address: Option<String>,
     /// At least one event type.
     #[serde(default, deserialize_with = "not_null", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<EventType>, min_items = 1))]
@@ -868,6 +883,10 @@ pub struct Delivery {
     pub event_id: Uuid,
     #[cfg_attr(feature = "openapi", schema(example = "ticket.created"))]
     pub event_type: String,
+    /// The URL or address it was queued for (a channel pointed elsewhere since keeps
+    /// delivering what was queued to where it was queued for).
+    #[cfg_attr(feature = "openapi", schema(example = "https://hooks.example.com/ticketd"))]
+    pub target: String,
     /// `pending` (waiting or retrying), `delivered`, or `failed` (given up after 24 hours).
     #[cfg_attr(feature = "openapi", schema(example = "delivered"))]
     pub status: String,

@@ -6,7 +6,10 @@ use api_types::{
     List, NotificationChannel, Problem, UpdateNotificationChannelRequest,
 };
 use domain::auth::{Requirement, Scope};
-use domain::notification::{EventType, LeadDetails, TEST_EVENT, parse_channel_secret, parse_webhook_url};
+use domain::notification::{
+    ChannelKind, EventType, LeadDetails, TEST_EVENT, parse_channel_address, parse_channel_secret,
+    parse_webhook_url,
+};
 use domain::{AgentId, ConversationId, FieldErrors};
 use store::notifications::ChannelPatch;
 
@@ -22,12 +25,13 @@ fn channel(c: store::notifications::Channel) -> NotificationChannel {
         workspace_id: _,
         kind,
         url,
+        address,
         events,
         enabled,
         created_at,
         updated_at,
     } = c;
-    NotificationChannel { id, kind, url, events, enabled, created_at, updated_at }
+    NotificationChannel { id, kind, url, address, events, enabled, created_at, updated_at }
 }
 
 fn delivery(d: store::notifications::Delivery) -> Delivery {
@@ -36,6 +40,7 @@ fn delivery(d: store::notifications::Delivery) -> Delivery {
         event_id,
         event_type,
         channel_id: _,
+        target,
         status,
         attempts,
         next_attempt_at,
@@ -49,6 +54,7 @@ fn delivery(d: store::notifications::Delivery) -> Delivery {
         id,
         event_id,
         event_type,
+        target,
         status: status.as_str().to_owned(),
         attempts,
         next_attempt_at,
@@ -62,6 +68,39 @@ fn delivery(d: store::notifications::Delivery) -> Delivery {
 
 fn check_url(errors: &mut FieldErrors, url: &str, allow_private: bool) -> Option<String> {
     errors.check("url", parse_webhook_url(url, allow_private).map(|u| u.to_string()))
+}
+
+/// Where a channel of `kind` delivers: the `url` of a webhook or Slack channel, the
+/// `address` of an e-mail channel (the other field must be absent).
+fn check_target(
+    errors: &mut FieldErrors,
+    kind: ChannelKind,
+    url: Option<String>,
+    address: Option<String>,
+    allow_private: bool,
+) -> Option<String> {
+    match kind {
+        ChannelKind::Email => {
+            if url.is_some() {
+                errors.add("url", "an e-mail channel has no url: give its `address`");
+            }
+            address.and_then(|a| errors.check("address", parse_channel_address(&a)))
+        }
+        ChannelKind::Webhook | ChannelKind::Slack => {
+            if address.is_some() {
+                errors.add(
+                    "address",
+                    format!("a {kind} channel has no address: give its `url`", kind = kind.as_str()),
+                );
+            }
+            url.and_then(|u| check_url(errors, &u, allow_private))
+        }
+    }
+}
+
+/// The field that names where a channel of `kind` delivers.
+fn target_field(kind: ChannelKind) -> &'static str {
+    if kind == ChannelKind::Email { "address" } else { "url" }
 }
 
 fn check_events(errors: &mut FieldErrors, events: Vec<EventType>) -> Vec<EventType> {
@@ -91,10 +130,12 @@ pub async fn list_notification_channels(
     Ok(HttpResponse::Ok().json(List::whole(channels.into_iter().map(channel).collect())))
 }
 
-/// Create a channel: a webhook (signed JSON events) or a Slack-compatible incoming webhook.
+/// Create a channel: a webhook (signed JSON events), a Slack-compatible incoming webhook,
+/// or a mailbox (`kind: "email"` with an `address`, no `url` or `secret`).
 ///
-/// New tickets, ticket changes and new leads are delivered to it (by default all three),
-/// signed with its secret — shown in this answer only.
+/// New tickets, ticket changes and new leads are delivered to it (by default all three);
+/// webhooks are signed with the channel's secret — shown in this answer only. E-mail pings
+/// are sent with `Auto-Submitted: auto-generated`.
 #[utoipa::path(
     tag = "notifications",
     security(("bearer" = [])),
@@ -115,21 +156,29 @@ pub async fn create_notification_channel(
     body: Result<JsonBody<CreateNotificationChannelRequest, SMALL_BODY_LIMIT>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::ADMIN)?;
-    let CreateNotificationChannelRequest { kind, url, events, secret, enabled } = body?.0;
+    let CreateNotificationChannelRequest { kind, url, address, events, secret, enabled } = body?.0;
     let mut errors = FieldErrors::new();
-    let url = check_url(&mut errors, &url, state.webhooks_allow_private);
+    let (url_given, address_given) = (url.is_some(), address.is_some());
+    let target = check_target(&mut errors, kind, url, address, state.webhooks_allow_private);
+    if !(url_given || address_given) {
+        errors.add(target_field(kind), format!("required for a {} channel", kind.as_str()));
+    }
     let events =
         check_events(&mut errors, events.unwrap_or_else(|| EventType::DEFAULT_SUBSCRIPTION.to_vec()));
-    let secret = match secret {
-        Some(s) => errors.check("secret", parse_channel_secret(&s)),
-        None => None,
+    let secret = match (secret, kind) {
+        (Some(_), ChannelKind::Email) => {
+            errors.add("secret", "an e-mail channel has no secret (mail is not signed)");
+            None
+        }
+        (Some(s), _) => errors.check("secret", parse_channel_secret(&s)),
+        (None, _) => None,
     };
-    let (Some(url), true) = (url, errors.is_empty()) else {
+    let (Some(target), true) = (target, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
     let (created, secret) = state
         .store
-        .create_channel(auth.workspace_id(), kind, &url, &events, secret, enabled.unwrap_or(true))
+        .create_channel(auth.workspace_id(), kind, &target, &events, secret, enabled.unwrap_or(true))
         .await?;
     Ok(HttpResponse::Created().json(CreatedNotificationChannel { channel: channel(created), secret }))
 }
@@ -156,7 +205,10 @@ pub async fn get_notification_channel(
     Ok(HttpResponse::Ok().json(channel(state.store.channel(auth.workspace_id(), parse_id(&id)?).await?)))
 }
 
-/// Change a channel's URL, events or enabled flag.
+/// Change a channel's URL (or an e-mail channel's address), events or enabled flag.
+///
+/// Deliveries already queued still go where they were queued for; disabling a channel
+/// marks its queued deliveries `failed` ("the channel was disabled").
 #[utoipa::path(
     tag = "notifications",
     security(("bearer" = [])),
@@ -181,15 +233,16 @@ pub async fn update_notification_channel(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::ADMIN)?;
     let id = parse_id(&id)?;
-    let UpdateNotificationChannelRequest { url, events, enabled } = body?.0;
+    let UpdateNotificationChannelRequest { url, address, events, enabled } = body?.0;
+    let kind = state.store.channel(auth.workspace_id(), id).await?.kind;
     let mut errors = FieldErrors::new();
-    let url = url.and_then(|u| check_url(&mut errors, &u, state.webhooks_allow_private));
+    let target = check_target(&mut errors, kind, url, address, state.webhooks_allow_private);
     let events = events.map(|e| check_events(&mut errors, e));
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let updated =
-        state.store.update_channel(auth.workspace_id(), id, ChannelPatch { url, events, enabled }).await?;
+    let patch = ChannelPatch { target, events, enabled };
+    let updated = state.store.update_channel(auth.workspace_id(), id, patch).await?;
     Ok(HttpResponse::Ok().json(channel(updated)))
 }
 

@@ -18,6 +18,8 @@ pub enum ChannelKind {
     Webhook,
     /// A Slack-compatible incoming webhook: `POST {"text": "…"}`.
     Slack,
+    /// A mailbox: each event mailed as a short text (`Auto-Submitted: auto-generated`).
+    Email,
 }
 
 impl ChannelKind {
@@ -25,6 +27,7 @@ impl ChannelKind {
         match self {
             ChannelKind::Webhook => "webhook",
             ChannelKind::Slack => "slack",
+            ChannelKind::Email => "email",
         }
     }
 
@@ -32,6 +35,7 @@ impl ChannelKind {
         match raw {
             "webhook" => Some(ChannelKind::Webhook),
             "slack" => Some(ChannelKind::Slack),
+            "email" => Some(ChannelKind::Email),
             _ => None,
         }
     }
@@ -141,6 +145,16 @@ impl LeadDetails {
             .map(crate::workspace::Email::into_inner);
         LeadDetails { name, email, phone, summary }
     }
+}
+
+/// An e-mail channel's address: an e-mail address (lowercased), with none of the characters
+/// that a mail header would need quoted.
+pub fn parse_channel_address(raw: &str) -> Result<String, String> {
+    let email = crate::workspace::Email::parse(raw)?;
+    if email.as_str().chars().any(|c| "<>()[]\\,;:\"".contains(c)) {
+        return Err(format!("`{}` is not an e-mail address", raw.trim()));
+    }
+    Ok(email.into_inner())
 }
 
 /// The type of the event `POST /notification-channels/{id}/test` sends.
@@ -317,6 +331,14 @@ mod tests {
         assert_eq!(retry_delay(40, 0.0), Duration::hours(1));
         assert_eq!(retry_delay(1, 1.0), Duration::milliseconds(2400));
         assert_eq!(retry_delay(1, -1.0), Duration::milliseconds(1600));
+    }
+
+    #[test]
+    fn channel_addresses() {
+        assert_eq!(parse_channel_address(" Team@Acme.test ").unwrap(), "team@acme.test");
+        for bad in ["team", "team@", "a b@acme.test", "<team@acme.test>", "a,b@acme.test", "x@acme"] {
+            assert!(parse_channel_address(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

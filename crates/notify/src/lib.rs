@@ -1,14 +1,15 @@
-//! Delivery of outbox events to notification channels: a worker claims due deliveries,
-//! sends each one (`POST` of the signed JSON event, or a Slack `text` message) with a 10 s
-//! timeout, and records the outcome; failures are retried with exponential backoff and
-//! jitter for 24 hours. Safe with several instances on one PostgreSQL: a claimed delivery
-//! is leased to its worker.
+//! Delivery of outbox events to notification channels and of replies to requesters: a
+//! worker claims due deliveries, sends each one (`POST` of the signed JSON event, a Slack
+//! `text` message, or a mail over SMTP — see [`mail`]) with a 10 s timeout, and records the
+//! outcome; failures are retried with exponential backoff and jitter for 24 hours (a mail
+//! server's permanent refusal, 5xx, is not retried). Safe with several instances on one
+//! PostgreSQL: a claimed delivery is leased to its worker.
 
 pub mod mail;
 
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use domain::delivery::TargetKind;
 use domain::notification::{RETRY_WINDOW, retry_delay, signature_header};
 use rand::Rng;
@@ -30,6 +31,20 @@ pub struct DeliveryConfig {
     pub batch: u64,
     /// Pause between rounds when nothing was due.
     pub idle: Duration,
+    /// The SMTP transport for replies and e-mail pings; without one they stay queued for an
+    /// instance that has one.
+    pub mail: Option<mail::Mailer>,
+}
+
+impl DeliveryConfig {
+    /// The delivery kinds this worker sends.
+    pub fn kinds(&self) -> Vec<TargetKind> {
+        let mut kinds = vec![TargetKind::Webhook, TargetKind::Slack];
+        if self.mail.is_some() {
+            kinds.extend([TargetKind::Email, TargetKind::Reply]);
+        }
+        kinds
+    }
 }
 
 impl Default for DeliveryConfig {
@@ -40,6 +55,7 @@ impl Default for DeliveryConfig {
             lease: chrono::Duration::seconds(60),
             batch: 32,
             idle: Duration::from_millis(500),
+            mail: None,
         }
     }
 }
@@ -62,9 +78,6 @@ pub fn spawn_worker(store: Store, config: DeliveryConfig) -> Result<tokio::task:
     }))
 }
 
-/// The delivery kinds this worker sends (mail is not sent yet: those rows wait).
-const SENT_HERE: &[TargetKind] = &[TargetKind::Webhook, TargetKind::Slack];
-
 /// One round: claims the due deliveries, sends them concurrently, records the outcomes.
 /// Returns how many were attempted.
 pub async fn run_once(
@@ -72,10 +85,24 @@ pub async fn run_once(
     config: &DeliveryConfig,
     client: &reqwest::Client,
 ) -> Result<usize, store::StoreError> {
-    let due = store.claim_due_deliveries(domain::time::now(), config.lease, config.batch, SENT_HERE).await?;
+    run_once_at(store, config, client, domain::time::now()).await
+}
+
+/// [`run_once`] as if the time were `now`: what is due then is claimed, and retries are
+/// scheduled from then (tests move the clock instead of waiting).
+pub async fn run_once_at(
+    store: &Store,
+    config: &DeliveryConfig,
+    client: &reqwest::Client,
+    now: DateTime<Utc>,
+) -> Result<usize, store::StoreError> {
+    let due = store.claim_due_deliveries(now, config.lease, config.batch, &config.kinds()).await?;
     let count = due.len();
     let attempts = due.into_iter().map(|d| async move {
-        let outcome = attempt(&d, config, client).await;
+        let outcome = match d.target_kind {
+            TargetKind::Webhook | TargetKind::Slack => attempt(&d, config, client, now).await,
+            TargetKind::Email | TargetKind::Reply => mail::attempt(store, &d, config.mail.as_ref(), now).await,
+        };
         match &outcome {
             AttemptOutcome::Delivered { status_code } => {
                 tracing::info!(delivery = %d.id, event = %d.event.id, status = status_code, "delivered")
@@ -86,6 +113,14 @@ pub async fn run_once(
         }
         if let Err(e) = store.record_attempt(d.id, outcome).await {
             tracing::warn!(delivery = %d.id, error = %e, "cannot record the delivery attempt; it will be retried");
+            return;
+        }
+        // A reply's new delivery state reaches the app live (and webhooks) as
+        // `ticket.comment_updated`.
+        if let Some(comment) = d.comment_id
+            && let Err(e) = store.emit_comment_updated(d.event.workspace_id, comment).await
+        {
+            tracing::warn!(delivery = %d.id, %comment, error = %e, "cannot announce the reply's delivery");
         }
     });
     // Polled together: a slow receiver does not hold the others back.
@@ -106,20 +141,25 @@ pub fn webhook_body(event: &OutboxEvent) -> serde_json::Value {
 
 /// The `text` of a Slack message for an event.
 pub fn slack_text(event: &OutboxEvent) -> String {
+    event_summary(event, |reference| format!("*{reference}*"))
+}
+
+/// One line that says what happened; `strong` marks the ticket's reference (Slack: bold).
+pub fn event_summary(event: &OutboxEvent, strong: impl Fn(&str) -> String) -> String {
     let data = &event.data;
     let ticket = &data["ticket"];
     let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
     match event.event_type.as_str() {
         "ticket.created" => format!(
-            "New ticket *{}* ({} priority, via {}): {}",
-            s(&ticket["reference"]),
+            "New ticket {} ({} priority, via {}): {}",
+            strong(&s(&ticket["reference"])),
             s(&ticket["priority"]),
             s(&ticket["metadata"]["source"]).replace('_', " "),
             s(&ticket["subject"])
         ),
         "ticket.updated" => format!(
-            "Ticket *{}* updated: {} — now {}",
-            s(&ticket["reference"]),
+            "Ticket {} updated: {} — now {}",
+            strong(&s(&ticket["reference"])),
             s(&ticket["subject"]),
             s(&ticket["status"])
         ),
@@ -137,22 +177,50 @@ pub fn slack_text(event: &OutboxEvent) -> String {
                 format!("New lead: {who} — {summary}")
             }
         }
+        "ticket.comment_created" => {
+            let what = match data["comment"]["kind"].as_str() {
+                Some("note") => "Internal note",
+                Some("reply") => "Reply",
+                _ => "Customer message",
+            };
+            format!("{what} on {}: {}", strong(&s(&ticket["reference"])), s(&ticket["subject"]))
+        }
+        "ticket.comment_updated" => format!(
+            "Reply on {} is {}: {}",
+            strong(&s(&ticket["reference"])),
+            s(&data["comment"]["delivery"]["status"]),
+            s(&ticket["subject"])
+        ),
         "test" => "Test notification from ticketd: this channel works.".to_owned(),
         other => format!("ticketd event {other}"),
     }
 }
 
-async fn attempt(d: &DueDelivery, config: &DeliveryConfig, client: &reqwest::Client) -> AttemptOutcome {
-    let failed = |status_code: Option<u16>, error: String| {
-        let now = Utc::now();
-        let retry_at = if now - d.event.created_at >= RETRY_WINDOW {
-            None
-        } else {
-            let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
-            Some(domain::time::now() + retry_delay(d.attempts.max(1) as u32, jitter))
-        };
-        AttemptOutcome::Failed { status_code, error, retry_at }
+/// A failed attempt: retried after the backoff, unless `permanent` or the 24 hours since
+/// the event are over.
+fn failure(
+    d: &DueDelivery,
+    now: DateTime<Utc>,
+    status_code: Option<u16>,
+    error: String,
+    permanent: bool,
+) -> AttemptOutcome {
+    let retry_at = if permanent || now - d.event.created_at >= RETRY_WINDOW {
+        None
+    } else {
+        let jitter = rand::thread_rng().gen_range(-1.0..=1.0);
+        Some(now + retry_delay(d.attempts.max(1) as u32, jitter))
     };
+    AttemptOutcome::Failed { status_code, error, retry_at }
+}
+
+async fn attempt(
+    d: &DueDelivery,
+    config: &DeliveryConfig,
+    client: &reqwest::Client,
+    now: DateTime<Utc>,
+) -> AttemptOutcome {
+    let failed = |status_code: Option<u16>, error: String| failure(d, now, status_code, error, false);
     // Checked again by name and literal address; the resolver checks what a name resolves to.
     if let Err(error) = domain::notification::parse_webhook_url(&d.target, config.allow_private) {
         return failed(None, error);

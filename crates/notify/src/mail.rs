@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use domain::delivery::TargetKind;
 use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -232,6 +234,144 @@ impl Sender {
             .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(ping.text.clone()))
             .map_err(|e| SendError::permanent(format!("cannot build the notification mail: {e}")))
     }
+}
+
+/// Sends one claimed reply or ping; the outcome to record. A message that cannot be built
+/// or a 5xx refusal fails at once; anything else is retried.
+pub(crate) async fn attempt(
+    store: &store::Store,
+    d: &store::notifications::DueDelivery,
+    mailer: Option<&Mailer>,
+    now: DateTime<Utc>,
+) -> store::notifications::AttemptOutcome {
+    let failed = |e: SendError| crate::failure(d, now, e.code, e.error, e.permanent);
+    let Some(mailer) = mailer else {
+        return failed(SendError {
+            error: "no mail transport is configured".into(),
+            permanent: false,
+            code: None,
+        });
+    };
+    let message = match d.target_kind {
+        TargetKind::Reply => match reply_of(store, d).await {
+            Ok(reply) => mailer.sender.reply_message(&reply),
+            Err(e) => return failed(e),
+        },
+        _ => mailer.sender.ping_message(&ping_of(d, mailer.sender.domain())),
+    };
+    match message {
+        Ok(message) => match mailer.send(message).await {
+            Ok(()) => store::notifications::AttemptOutcome::Delivered { status_code: 250 },
+            Err(e) => failed(e),
+        },
+        Err(e) => failed(e),
+    }
+}
+
+/// What a claimed reply says, read from its comment and ticket.
+async fn reply_of(
+    store: &store::Store,
+    d: &store::notifications::DueDelivery,
+) -> Result<ReplyMail, SendError> {
+    let Some(comment_id) = d.comment_id else {
+        return Err(SendError::permanent("the reply's comment is gone".into()));
+    };
+    let thread = match store.reply_thread(d.event.workspace_id, comment_id).await {
+        Ok(thread) => thread,
+        Err(store::StoreError::NotFound) => {
+            return Err(SendError::permanent("the reply's comment is gone".into()));
+        }
+        Err(e) => {
+            return Err(SendError {
+                error: format!("cannot read the reply: {e}"),
+                permanent: false,
+                code: None,
+            });
+        }
+    };
+    let store::outbound::ReplyThread {
+        ticket_id,
+        reference,
+        subject,
+        requester_name,
+        body,
+        author_name,
+        message_id,
+        earlier_message_ids,
+    } = thread;
+    Ok(ReplyMail {
+        ticket_id,
+        reference,
+        subject,
+        to: d.target.clone(),
+        requester_name,
+        body,
+        author_name,
+        message_id: d.message_id.clone().or(message_id).unwrap_or_default(),
+        earlier_message_ids,
+    })
+}
+
+/// The ping of an `email` channel for a claimed delivery. Its Message-ID is made of the
+/// delivery's id, so every retry carries the same.
+pub fn ping_of(d: &store::notifications::DueDelivery, domain: &str) -> PingMail {
+    let subject = crate::event_summary(&d.event, str::to_owned);
+    let mut text = format!("{subject}\n\n");
+    for (label, value) in ping_details(&d.event.data) {
+        text.push_str(&format!("{label}: {value}\n"));
+    }
+    if let Some(excerpt) = ping_excerpt(&d.event.data) {
+        text.push_str(&format!("\n{excerpt}\n"));
+    }
+    text.push_str("\n-- \nticketd: this mailbox is a notification channel of your helpdesk.\n");
+    PingMail {
+        to: d.target.clone(),
+        subject,
+        text,
+        message_id: d.message_id.clone().unwrap_or_else(|| format!("<ping.{}@{domain}>", d.id)),
+    }
+}
+
+fn ping_details(data: &serde_json::Value) -> Vec<(&'static str, String)> {
+    let s = |v: &serde_json::Value| v.as_str().filter(|x| !x.is_empty()).map(str::to_owned);
+    let ticket = &data["ticket"];
+    let mut rows = Vec::new();
+    if ticket.is_object() {
+        for (label, key) in
+            [("Ticket", "reference"), ("Subject", "subject"), ("Status", "status"), ("Priority", "priority")]
+        {
+            if let Some(v) = s(&ticket[key]) {
+                rows.push((label, v));
+            }
+        }
+        let requester = &ticket["requester"];
+        let who: Vec<String> = [s(&requester["name"]), s(&requester["email"]).map(|e| format!("<{e}>"))]
+            .into_iter()
+            .flatten()
+            .collect();
+        if !who.is_empty() {
+            rows.push(("Requester", who.join(" ")));
+        }
+    } else {
+        for (label, key) in
+            [("Name", "name"), ("E-mail", "email"), ("Phone", "phone"), ("Summary", "summary")]
+        {
+            if let Some(v) = s(&data[key]) {
+                rows.push((label, v));
+            }
+        }
+    }
+    rows
+}
+
+/// The first 1,000 characters of the comment or ticket the ping is about.
+fn ping_excerpt(data: &serde_json::Value) -> Option<String> {
+    let text = data["comment"]["body"].as_str().or(data["ticket"]["body"].as_str())?;
+    let mut excerpt: String = text.chars().take(1000).collect();
+    if excerpt.len() < text.len() {
+        excerpt.push('…');
+    }
+    Some(excerpt)
 }
 
 const USER_AGENT: &str = concat!("ticketd/", env!("CARGO_PKG_VERSION"));

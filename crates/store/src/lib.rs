@@ -11,6 +11,7 @@ mod demo;
 mod entity;
 mod error;
 pub mod notifications;
+pub mod outbound;
 mod password;
 pub mod paths;
 pub mod records;

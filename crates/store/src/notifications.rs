@@ -30,7 +30,10 @@ pub struct Channel {
     pub id: Uuid,
     pub workspace_id: WorkspaceId,
     pub kind: ChannelKind,
-    pub url: String,
+    /// Where a webhook or Slack channel posts.
+    pub url: Option<String>,
+    /// Where an e-mail channel mails.
+    pub address: Option<String>,
     pub events: Vec<EventType>,
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
@@ -54,6 +57,8 @@ pub struct Delivery {
     pub event_id: Uuid,
     pub event_type: String,
     pub channel_id: Uuid,
+    /// The URL or address it was queued for.
+    pub target: String,
     pub status: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
@@ -94,7 +99,8 @@ pub enum AttemptOutcome {
 /// A change to a channel; `None` leaves a field alone.
 #[derive(Debug, Clone, Default)]
 pub struct ChannelPatch {
-    pub url: Option<String>,
+    /// The new URL (webhook, Slack) or address (e-mail), by the channel's kind.
+    pub target: Option<String>,
     pub events: Option<Vec<EventType>>,
     pub enabled: Option<bool>,
 }
@@ -116,7 +122,7 @@ impl TryFrom<notification_channel::Model> for Channel {
             url,
             events,
             secret: _,
-            address: _,
+            address,
             enabled,
             created_at,
             updated_at,
@@ -126,7 +132,8 @@ impl TryFrom<notification_channel::Model> for Channel {
             workspace_id: WorkspaceId(workspace_id),
             kind: ChannelKind::parse(&kind)
                 .ok_or_else(|| StoreError::CorruptRow(format!("channel kind {kind}")))?,
-            url: url.unwrap_or_default(),
+            url,
+            address,
             events: events.split(',').filter(|e| !e.is_empty()).filter_map(|e| e.parse().ok()).collect(),
             enabled,
             created_at,
@@ -155,25 +162,28 @@ pub fn generate_secret() -> String {
 }
 
 impl Store {
+    /// A channel delivering to `target`: a webhook or Slack channel's URL (with `secret`, or a
+    /// generated one), an e-mail channel's address (no secret). Returns the secret, if any.
     pub async fn create_channel(
         &self,
         ws: WorkspaceId,
         kind: ChannelKind,
-        url: &str,
+        target: &str,
         events: &[EventType],
         secret: Option<String>,
         enabled: bool,
-    ) -> Result<(Channel, String), StoreError> {
-        let secret = secret.unwrap_or_else(generate_secret);
+    ) -> Result<(Channel, Option<String>), StoreError> {
+        let email = kind == ChannelKind::Email;
+        let secret = (!email).then(|| secret.unwrap_or_else(generate_secret));
         let now = domain::time::now();
         let model = notification_channel::ActiveModel {
             id: Set(Uuid::now_v7()),
             workspace_id: Set(ws.0),
             kind: Set(kind.as_str().to_owned()),
-            url: Set(Some(url.to_owned())),
+            url: Set((!email).then(|| target.to_owned())),
             events: Set(events_text(events)),
-            secret: Set(Some(secret.clone())),
-            address: Set(None),
+            secret: Set(secret.clone()),
+            address: Set(email.then(|| target.to_owned())),
             enabled: Set(enabled),
             created_at: Set(now),
             updated_at: Set(now),
@@ -210,10 +220,14 @@ impl Store {
         id: Uuid,
         patch: ChannelPatch,
     ) -> Result<Channel, StoreError> {
-        self.channel(ws, id).await?;
+        let kind = self.channel(ws, id).await?.kind;
         let mut active = notification_channel::ActiveModel { id: Set(id), ..Default::default() };
-        if let Some(url) = patch.url {
-            active.url = Set(Some(url));
+        if let Some(target) = patch.target {
+            // Deliveries keep the target they were queued for.
+            match kind {
+                ChannelKind::Email => active.address = Set(Some(target)),
+                ChannelKind::Webhook | ChannelKind::Slack => active.url = Set(Some(target)),
+            }
         }
         if let Some(events) = patch.events {
             active.events = Set(events_text(&events));
@@ -222,7 +236,13 @@ impl Store {
             active.enabled = Set(enabled);
         }
         active.updated_at = Set(domain::time::now());
-        notification_channel::Entity::update(active).exec(&self.db).await?.try_into()
+        let tx = self.write_tx().await?;
+        let channel = notification_channel::Entity::update(active).exec(&tx).await?.try_into()?;
+        if patch.enabled == Some(false) {
+            fail_pending_of_disabled(&tx, &[id]).await?;
+        }
+        tx.commit().await?;
+        Ok(channel)
     }
 
     pub async fn delete_channel(&self, ws: WorkspaceId, id: Uuid) -> Result<(), StoreError> {
@@ -271,6 +291,7 @@ impl Store {
                     id: d.id,
                     event_id: d.event_id,
                     channel_id: d.channel_id.unwrap_or(channel_id),
+                    target: d.target,
                     status: parse_state(&d.status)?,
                     attempts: d.attempts,
                     next_attempt_at: d.next_attempt_at,
@@ -421,19 +442,11 @@ impl Store {
                 sea_orm::sea_query::LockBehavior::SkipLocked,
             );
         }
-        let rows = select.all(&tx).await?;
+        let mut rows = select.all(&tx).await?;
         if rows.is_empty() {
             tx.rollback().await?;
             return Ok(Vec::new());
         }
-        let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
-        delivery::Entity::update_many()
-            .col_expr(delivery::Column::NextAttemptAt, Expr::value(now + lease))
-            .col_expr(delivery::Column::Attempts, Expr::col(delivery::Column::Attempts).add(1))
-            .col_expr(delivery::Column::LastAttemptAt, Expr::value(now))
-            .filter(delivery::Column::Id.is_in(ids.clone()))
-            .exec(&tx)
-            .await?;
         let channel_ids: Vec<Uuid> = rows.iter().filter_map(|d| d.channel_id).collect();
         let channels: std::collections::HashMap<Uuid, notification_channel::Model> =
             notification_channel::Entity::find()
@@ -443,6 +456,20 @@ impl Store {
                 .into_iter()
                 .map(|c| (c.id, c))
                 .collect();
+        // A disabled channel gets nothing more: its deliveries fail with the reason.
+        let disabled: Vec<Uuid> = channels.values().filter(|c| !c.enabled).map(|c| c.id).collect();
+        if !disabled.is_empty() {
+            fail_pending_of_disabled(&tx, &disabled).await?;
+            rows.retain(|d| d.channel_id.is_none_or(|c| !disabled.contains(&c)));
+        }
+        let ids: Vec<Uuid> = rows.iter().map(|d| d.id).collect();
+        delivery::Entity::update_many()
+            .col_expr(delivery::Column::NextAttemptAt, Expr::value(now + lease))
+            .col_expr(delivery::Column::Attempts, Expr::col(delivery::Column::Attempts).add(1))
+            .col_expr(delivery::Column::LastAttemptAt, Expr::value(now))
+            .filter(delivery::Column::Id.is_in(ids.clone()))
+            .exec(&tx)
+            .await?;
         let event_ids: Vec<Uuid> = rows.iter().map(|d| d.event_id).collect();
         let events: std::collections::HashMap<Uuid, outbox_event::Model> = outbox_event::Entity::find()
             .filter(outbox_event::Column::Id.is_in(event_ids))
@@ -558,6 +585,21 @@ impl Store {
     async fn events_since(&self, since: DateTime<Utc>, limit: u64) -> Result<Vec<OutboxEvent>, StoreError> {
         self.oldest_events(Condition::all().add(outbox_event::Column::CreatedAt.gte(since)), limit).await
     }
+}
+
+/// Why a delivery of a disabled channel was not sent.
+pub const DISABLED_CHANNEL_ERROR: &str = "the channel was disabled before this was sent";
+
+/// Marks the pending deliveries of these (disabled) channels failed, with the reason.
+async fn fail_pending_of_disabled<C: ConnectionTrait>(db: &C, channels: &[Uuid]) -> Result<u64, StoreError> {
+    let failed = delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(DeliveryState::Failed.as_str()))
+        .col_expr(delivery::Column::LastError, Expr::value(DISABLED_CHANNEL_ERROR))
+        .filter(delivery::Column::ChannelId.is_in(channels.iter().copied()))
+        .filter(delivery::Column::Status.eq(DeliveryState::Pending.as_str()))
+        .exec(db)
+        .await?;
+    Ok(failed.rows_affected)
 }
 
 /// A new delivery row, due now.

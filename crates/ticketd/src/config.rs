@@ -76,6 +76,12 @@ pub fn parse_mail(smtp_url: Option<&str>, mail_from: Option<&str>) -> anyhow::Re
         );
     };
     Ok(Some(MailConfig { smtp_url: raw_url.trim().to_owned(), from }))
+    /// `TICKETD_DELIVERY_LEASE_SECONDS`: how long a claimed delivery is reserved for the
+    /// instance sending it (after a crash, it is sent again once this has passed).
+    pub delivery_lease: std::time::Duration,
+    /// `TICKETD_SMTP_URL` and `TICKETD_MAIL_FROM`: where and as whom replies and e-mail pings
+    /// are sent (checked when read; the password is never logged).
+    pub smtp: Option<notify::mail::MailConfig>,
 }
 
 impl Config {
@@ -149,6 +155,8 @@ impl Config {
         };
         let db_acquire_timeout = seconds("TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS", 5)?;
         let sqlite_busy_timeout = seconds("TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS", 15)?;
+        let delivery_lease = seconds("TICKETD_DELIVERY_LEASE_SECONDS", 60)?;
+        let smtp = parse_smtp(var("TICKETD_SMTP_URL"), var("TICKETD_MAIL_FROM"))?;
         let count = |name: &str| -> anyhow::Result<Option<u32>> {
             var(name)
                 .map(|v| {
@@ -198,6 +206,8 @@ impl Config {
         let mail = parse_mail(var("TICKETD_SMTP_URL").as_deref(), var("TICKETD_MAIL_FROM").as_deref())?;
         Ok(Self {
             mail,
+            delivery_lease,
+            smtp,
             security,
             db_acquire_timeout,
             sqlite_busy_timeout,
@@ -252,6 +262,18 @@ impl Config {
         store::StoreOptions { idle_in_transaction_timeout: self.request_timeout, ..self.store_options() }
     }
 
+    /// The delivery worker's lease and per-exchange timeout (half the lease, at most 10 s,
+    /// so that an attempt ends before another instance may take the delivery over).
+    pub fn delivery_config(&self) -> notify::DeliveryConfig {
+        let lease = self.delivery_lease;
+        notify::DeliveryConfig {
+            allow_private: self.webhooks_allow_private,
+            lease: chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60)),
+            timeout: (lease / 2).min(std::time::Duration::from_secs(10)),
+            ..notify::DeliveryConfig::default()
+        }
+    }
+
     /// The HTTP server's settings.
     pub fn server_options(&self) -> api::ServerOptions {
         api::ServerOptions { request_timeout: self.request_timeout, ..api::ServerOptions::default() }
@@ -299,6 +321,22 @@ impl Config {
         tracing::info!(path = %path.display(), "generated a JWT secret");
         Ok(secret)
     }
+}
+
+/// `TICKETD_SMTP_URL` with `TICKETD_MAIL_FROM` (the key of reply addresses is added when
+/// serving: it is the JWT secret).
+fn parse_smtp(url: Option<String>, from: Option<String>) -> anyhow::Result<Option<notify::mail::MailConfig>> {
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    notify::mail::check_smtp_url(&url).map_err(anyhow::Error::msg)?;
+    let Some(from) = from else {
+        bail!(
+            "TICKETD_SMTP_URL is set but TICKETD_MAIL_FROM is not: name the sender, e.g. `Acme Support <support@acme.test>`"
+        );
+    };
+    notify::mail::parse_from(&from).map_err(anyhow::Error::msg)?;
+    Ok(Some(notify::mail::MailConfig { smtp_url: url, from, reply_secret: Vec::new() }))
 }
 
 /// `TICKETD_REQUEST_TIMEOUT_SECONDS`: seconds, 0 for no limit; unset, the default.
@@ -392,6 +430,8 @@ mod tests {
             sqlite_cache_kib: 2048,
             request_timeout: Some(api::DEFAULT_REQUEST_TIMEOUT),
             mail: None,
+            delivery_lease: std::time::Duration::from_secs(60),
+            smtp: None,
         }
     }
 
@@ -416,6 +456,35 @@ mod tests {
         assert!(parse_mail(Some("http://mail.example"), Some("support@acme.test")).is_err());
         assert!(parse_mail(Some("not a url"), Some("support@acme.test")).is_err());
         assert!(parse_mail(Some("smtp://127.0.0.1:2525"), Some("Acme <nope>")).is_err());
+    fn smtp_settings_need_a_sender_and_never_show_the_password() {
+        assert!(parse_smtp(None, Some("a@b.test".into())).unwrap().is_none());
+        let smtp = parse_smtp(
+            Some("smtp://u:hunter2@mail.test:587?tls=required".into()),
+            Some("Acme <support@acme.test>".into()),
+        )
+        .unwrap()
+        .unwrap();
+        assert!(!format!("{smtp:?}").contains("hunter2"));
+        let no_sender = parse_smtp(Some("smtp://mail.test".into()), None).unwrap_err().to_string();
+        assert!(no_sender.contains("TICKETD_MAIL_FROM"), "{no_sender}");
+        assert!(parse_smtp(Some("http://mail.test".into()), Some("a@b.test".into())).is_err());
+        assert!(parse_smtp(Some("smtp://mail.test".into()), Some("not an address".into())).is_err());
+    }
+
+    #[test]
+    fn the_delivery_timeout_ends_within_the_lease() {
+        let mut cfg = config(DEFAULT_DATABASE_URL);
+        let delivery = cfg.delivery_config();
+        assert_eq!(
+            (delivery.lease, delivery.timeout),
+            (chrono::Duration::seconds(60), std::time::Duration::from_secs(10))
+        );
+        cfg.delivery_lease = std::time::Duration::from_secs(2);
+        let delivery = cfg.delivery_config();
+        assert_eq!(
+            (delivery.lease, delivery.timeout),
+            (chrono::Duration::seconds(2), std::time::Duration::from_secs(1))
+        );
     }
 
     #[test]

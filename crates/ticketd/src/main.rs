@@ -345,8 +345,17 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         mail: config.mail.as_ref().map(|m| api::MailSettings { from: m.from.clone() }),
     };
     let purger = spawn_purger(state.store.clone(), config.purge_interval);
-    let delivery =
-        notify::DeliveryConfig { allow_private: config.webhooks_allow_private, ..Default::default() };
+    let delivery = config.delivery_config();
+    let mailer = match &config.smtp {
+        Some(smtp) => {
+            let smtp = notify::mail::MailConfig { reply_secret: secret.as_bytes().to_vec(), ..smtp.clone() };
+            let mailer = notify::mail::Mailer::new(&smtp, delivery.timeout).map_err(anyhow::Error::msg)?;
+            tracing::info!(smtp = %notify::mail::redact_smtp_url(&smtp.smtp_url), from = %smtp.from, "sending mail");
+            Some(mailer)
+        }
+        None => None,
+    };
+    let delivery = notify::DeliveryConfig { mail: mailer, ..delivery };
     let deliverer = notify::spawn_worker(state.store.clone(), delivery).map_err(anyhow::Error::msg)?;
     let listener_task = state.store.start_listener();
     let spa = api::Spa::from_dir(config.static_dir.clone());

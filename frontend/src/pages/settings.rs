@@ -592,7 +592,8 @@ fn Channels() -> impl IntoView {
         ev.prevent_default();
         let req = CreateNotificationChannelRequest {
             kind: kind.get_untracked(),
-            url: url.get_untracked(),
+            url: Some(url.get_untracked()),
+            address: None,
             events: None,
             secret: None,
             enabled: None,
@@ -603,7 +604,7 @@ fn Channels() -> impl IntoView {
                 Ok(c) => {
                     failure.try_set(None);
                     url.try_set(String::new());
-                    secret.try_set(Some(c.secret));
+                    secret.try_set(c.secret);
                     list.refetch();
                 }
                 Err(f) => {
@@ -629,14 +630,15 @@ fn Channels() -> impl IntoView {
                                 .into_iter()
                                 .map(|c| {
                                     let events: Vec<&str> = c.events.iter().map(|e| e.as_str()).collect();
-                                    let (id, enabled, url) = (c.id, c.enabled, c.url.clone());
+                                    let target = c.url.clone().or(c.address.clone()).unwrap_or_default();
+                                    let (id, enabled, url) = (c.id, c.enabled, target.clone());
                                     let toggle = toggle.clone();
                                     let remove = remove.clone();
                                     let show = RwSignal::new(false);
                                     view! {
                                         <li class="channel">
                                             <strong>{c.kind.as_str()}</strong>
-                                            " " {c.url} " · " {events.join(", ")}
+                                            " " {target} " · " {events.join(", ")}
                                             <span class="rule-state">{if c.enabled { " · enabled" } else { " · disabled" }}</span>
                                             " "
                                             <button type="button" class="secondary small toggle" on:click=move |_| toggle(id, !enabled)>
