@@ -12,6 +12,7 @@ pub mod auth;
 pub mod conversation;
 pub mod cta;
 pub mod ids;
+pub mod inbound;
 pub mod list;
 pub mod notification;
 pub mod ticket;
