@@ -14,6 +14,7 @@ pub mod cta;
 pub mod ids;
 pub mod inbound;
 pub mod list;
+pub mod mail;
 pub mod notification;
 pub mod ticket;
 pub mod time;
