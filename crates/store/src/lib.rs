@@ -9,6 +9,7 @@ pub mod conversations;
 pub mod cta;
 mod entity;
 mod error;
+pub mod inbound;
 pub mod notifications;
 mod password;
 pub mod paths;
