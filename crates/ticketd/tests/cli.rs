@@ -2759,4 +2759,5 @@ mod faults {
 // 12. mail-in: inbound e-mail from an MTA pipe (tests/cli/mail_in.rs)
 // ---------------------------------------------------------------------------------------
 
+#[path = "cli/mail_in.rs"]
 mod mail_in;
