@@ -1,6 +1,8 @@
 //! Inbound e-mail (SPEC section 8): why a received mail was ignored, and the two pure rules
 //! that thread a mail without its Message-ID — the reply address
-//! (`<local>+<REFERENCE>.<token>@<domain>`) and a `[PREFIX-123]` reference in the subject.
+//! (`<local>+<REFERENCE>.<token>@<domain>`, made by [`crate::mail`]) and a `[PREFIX-123]`
+//! reference in the subject. The reply address is read whatever its `<local>@<domain>`
+//! (mail may arrive through an alias or another domain): the token is the proof.
 //! The MIME parsing itself is the `mail` crate's (it needs `mail-parser`, which the admin
 //! app has no use for).
 
@@ -9,9 +11,7 @@ use std::fmt;
 /// The largest raw message accepted, in bytes (10 MiB): past it, 413 or EX_DATAERR.
 pub const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
 
-/// How many characters of a reply address's token are checked (SPEC: the first 10 of the
-/// base32 HMAC).
-pub const REPLY_TOKEN_LEN: usize = 10;
+use crate::mail::REPLY_TOKEN_LEN;
 
 /// Why an inbound mail was taken no further (answered 202, exit code 0: the MTA must not
 /// retry or bounce it).
@@ -111,12 +111,6 @@ pub fn subject_references(subject: &str) -> Vec<MailReference> {
     found
 }
 
-/// Compares two reply tokens in time independent of where they differ.
-pub fn tokens_match(expected: &str, given: &str) -> bool {
-    let (a, b) = (expected.to_ascii_uppercase(), given.to_ascii_uppercase());
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,10 +182,13 @@ mod tests {
     }
 
     #[test]
-    fn token_comparison() {
-        assert!(tokens_match("K3J5Q2XWZA", "k3j5q2xwza"));
-        assert!(!tokens_match("K3J5Q2XWZA", "K3J5Q2XWZB"));
-        assert!(!tokens_match("K3J5Q2XWZA", "K3J5Q2XWZ"));
+    fn reply_addresses_of_the_outbound_side_parse_back() {
+        let id = uuid::Uuid::parse_str("0194a3f2-7b1c-7d2e-9f10-aa11bb22cc33").unwrap();
+        let token = crate::mail::reply_token(b"server secret", id);
+        let address = crate::mail::reply_address("support@acme.test", "ACME-12", &token).unwrap();
+        let (reference, parsed) = parse_reply_address(&address).unwrap();
+        assert_eq!(reference.reference(), "ACME-12");
+        assert!(crate::mail::reply_token_matches(b"server secret", id, &parsed));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! jitter for 24 hours. Safe with several instances on one PostgreSQL: a claimed delivery
 //! is leased to its worker.
 
+pub mod mail;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

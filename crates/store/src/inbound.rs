@@ -4,7 +4,7 @@
 //! customer's words as a `customer` comment through [`Store::add_comment`] (so a resolved
 //! ticket reopens and a closed one gets a follow-up).
 
-use domain::inbound::{IgnoredReason, parse_reply_address, subject_references, tokens_match};
+use domain::inbound::{IgnoredReason, parse_reply_address, subject_references};
 use domain::ticket::TicketKey;
 use domain::{TicketId, WorkspaceId};
 use mail::{InboundMail, Parsed};
@@ -115,7 +115,7 @@ impl Store {
                 Err(StoreError::NotFound) => continue,
                 Err(e) => return Err(e),
             };
-            if tokens_match(&domain::mail::reply_token(message.secret, ticket.id.0), &token) {
+            if domain::mail::reply_token_matches(message.secret, ticket.id.0, &token) {
                 return Ok(Some((ticket.id, ThreadedBy::ReplyToken)));
             }
         }
