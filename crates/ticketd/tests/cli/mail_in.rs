@@ -145,3 +145,77 @@ async fn sqlite_mail_in_takes_mail_from_a_pipe_with_sysexits_codes() {
 async fn postgres_mail_in_takes_mail_from_a_pipe_with_sysexits_codes() {
     mail_in_pipe(Backend::Postgres).await;
 }
+
+/// Issue 12 item 7, the round trip through a real SMTP server: an operator replies on a
+/// resolved-then-answered ticket → the mail reaches the SMTP catcher (aiosmtpd) → the
+/// customer answers that very mail (Gmail style: `Re:`, In-Reply-To, quoted history) →
+/// `mail-in` → a customer comment on the same ticket, which reopens.
+async fn round_trip(backend: Backend) {
+    let sandbox = Sandbox::new(backend);
+    create_smoke_workspace(&sandbox).success();
+    let catcher = test_support::SmtpCatcher::start();
+    let mut cmd = sandbox.command(&["serve"]);
+    cmd.env("TICKETD_SMTP_URL", catcher.url()).env("TICKETD_MAIL_FROM", "Smoke Support <support@smk.test>");
+    let server = sandbox.start_command(cmd, &["serve (with SMTP)"]).await;
+    let client = reqwest::Client::new();
+    let admin = login(&client, &server, "a@smk.test", ADMIN_PASSWORD).await;
+    let bearer = admin["access_token"].as_str().unwrap().to_owned();
+
+    // The customer's first mail opens SMK-1 (requester Anna).
+    assert_exit(&mail_in(&sandbox, &["--workspace", "SMK"], &fixture("multipart_alternative.eml")), 0, "opened SMK-1");
+    let reply = client
+        .post(server.url("/api/v1/tickets/SMK-1/comments"))
+        .bearer_auth(&bearer)
+        .json(&json!({"kind": "reply", "body": "Hello Anna,\n\nwe have corrected the invoice: 49,90 €.\n\nSmoke Support"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), StatusCode::CREATED, "{}", reply.text().await.unwrap_or_default());
+    let patch = client
+        .patch(server.url("/api/v1/tickets/SMK-1"))
+        .bearer_auth(&bearer)
+        .json(&json!({"status": "resolved"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patch.status(), StatusCode::OK);
+
+    let sent = catcher.wait_for(1, Duration::from_secs(20)).await;
+    let sent = &sent[0];
+    assert_eq!(sent.rcpt_tos, ["anna.schmidt@example.org"]);
+    let message_id = sent.header("Message-ID").expect("Message-ID").to_owned();
+    let reply_to = sent.header("Reply-To").expect("Reply-To").to_owned();
+    let subject = sent.header("Subject").expect("Subject").to_owned();
+    assert!(subject.contains("[SMK-1]"), "{subject}");
+    let quoted: String = sent.text.as_deref().unwrap_or_default().lines().map(|l| format!("> {l}\n")).collect();
+
+    // Anna answers from her phone: to the Reply-To, In-Reply-To the reply, quoting it.
+    let answer = format!(
+        "From: Anna Schmidt <anna.schmidt@example.org>\nTo: {reply_to}\nSubject: Re: {subject}\n\
+         Message-ID: <answer-1@mail.example.org>\nIn-Reply-To: {message_id}\nReferences: {message_id}\n\
+         Date: Thu, 3 Dec 2026 12:00:00 +0100\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n\
+         Thanks, but the PDF still says 0,00 €.\n\nOn Thu, Dec 3, 2026 at 11:05 AM Smoke Support <support@smk.test> wrote:\n{quoted}"
+    );
+    let run = mail_in(&sandbox, &["--workspace", "SMK"], answer.as_bytes());
+    assert_exit(&run, 0, "added to SMK-1");
+
+    let (_, ticket) = get(&client, &server, "/api/v1/tickets/SMK-1", &bearer).await;
+    assert_eq!(ticket["status"], "open", "a customer mail reopens a resolved ticket: {ticket}");
+    let thread = comments(&client, &server, &bearer, "SMK-1").await;
+    let kinds: Vec<&str> = thread.iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["customer", "reply", "customer"]);
+    assert_eq!(thread[2]["body"], "Thanks, but the PDF still says 0,00 €.");
+    assert_eq!(thread[2]["author"]["email"], "anna.schmidt@example.org");
+    drop(client);
+    server.terminate();
+}
+
+#[tokio::test]
+async fn sqlite_reply_round_trip_through_smtp_and_mail_in() {
+    round_trip(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn postgres_reply_round_trip_through_smtp_and_mail_in() {
+    round_trip(Backend::Postgres).await;
+}
