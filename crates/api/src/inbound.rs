@@ -99,9 +99,8 @@ fn check_content_type(req: &HttpRequest) -> Result<(), ApiError> {
 
 /// The body, at most [`MAX_MESSAGE_BYTES`]: 413 as soon as it is known to be larger.
 async fn read_limited(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
-    let too_large = || {
-        ApiError::PayloadTooLarge(format!("a message must be at most {MAX_MESSAGE_BYTES} bytes (10 MiB)"))
-    };
+    let too_large =
+        || ApiError::PayloadTooLarge(format!("a message must be at most {MAX_MESSAGE_BYTES} bytes (10 MiB)"));
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

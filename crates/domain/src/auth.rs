@@ -232,7 +232,11 @@ mod tests {
             (Principal::Token(vec![Scope::Admin]), Requirement::token_only(Scope::ToolsInvoke), true),
             (Principal::User(Role::Admin), Requirement::token_only(Scope::ToolsInvoke), false),
             (Principal::Token(vec![Scope::InboundWrite]), Requirement::token_only(Scope::InboundWrite), true),
-            (Principal::Token(vec![Scope::TicketsWrite]), Requirement::token_only(Scope::InboundWrite), false),
+            (
+                Principal::Token(vec![Scope::TicketsWrite]),
+                Requirement::token_only(Scope::InboundWrite),
+                false,
+            ),
             (Principal::User(Role::Admin), Requirement::token_only(Scope::InboundWrite), false),
             (Principal::User(Role::Operator), Requirement::admin_or(Scope::ToolsInvoke), false),
             (Principal::User(Role::Admin), Requirement::admin_or(Scope::ToolsInvoke), true),

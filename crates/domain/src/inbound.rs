@@ -59,7 +59,10 @@ impl MailReference {
     pub fn parse(raw: &str) -> Option<Self> {
         let (prefix, number) = raw.rsplit_once('-')?;
         let prefix = crate::workspace::TicketPrefix::parse(prefix).ok()?;
-        if prefix.as_str().len() != prefix_len(raw) || number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        if prefix.as_str().len() != prefix_len(raw)
+            || number.is_empty()
+            || !number.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         let number: i64 = number.parse().ok().filter(|n| *n > 0)?;
@@ -101,10 +104,10 @@ pub fn subject_references(subject: &str) -> Vec<MailReference> {
     while let Some(open) = rest.find('[') {
         rest = &rest[open + 1..];
         let Some(close) = rest.find(']') else { break };
-        if let Some(reference) = MailReference::parse(rest[..close].trim()) {
-            if !found.contains(&reference) {
-                found.push(reference);
-            }
+        if let Some(reference) = MailReference::parse(rest[..close].trim())
+            && !found.contains(&reference)
+        {
+            found.push(reference);
         }
         rest = &rest[close + 1..];
     }

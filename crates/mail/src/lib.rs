@@ -28,7 +28,9 @@ pub const NO_TEXT: &str = "(no text)";
 pub enum ParseError {
     #[error("the message is {size} bytes; at most {max} are accepted", max = MAX_MESSAGE_BYTES)]
     TooLarge { size: usize },
-    #[error("the message has no header block: an RFC 5322 message starts with header fields such as `From: …`")]
+    #[error(
+        "the message has no header block: an RFC 5322 message starts with header fields such as `From: …`"
+    )]
     NoHeaderBlock,
     #[error("the message ends inside its header block: there is no blank line and no body (was it cut off?)")]
     HeadersOnly,
@@ -176,9 +178,10 @@ fn header_text<'a>(message: &'a Message<'_>, name: &'static str) -> Option<&'a s
 /// (and `junk`, RFC 3834's other "do not answer"); from `MAILER-DAEMON` or `multipart/report`.
 /// Old autoresponders that only say `X-Autoreply`/`X-Autorespond` count as auto-submitted.
 fn ignored(message: &Message<'_>) -> Option<IgnoredReason> {
-    let is_report = message
-        .content_type()
-        .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report")));
+    let is_report = message.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    });
     let from_daemon = message.from().and_then(Address::first).and_then(|a| a.address()).is_some_and(|a| {
         let local = a.rsplit_once('@').map_or(a, |(local, _)| local);
         local.eq_ignore_ascii_case("mailer-daemon")
@@ -193,7 +196,9 @@ fn ignored(message: &Message<'_>) -> Option<IgnoredReason> {
     {
         return Some(IgnoredReason::AutoSubmitted);
     }
-    if header_text(message, "Precedence").is_some_and(|v| ["bulk", "list", "junk", "auto_reply"].contains(&keyword(v).as_str())) {
+    if header_text(message, "Precedence")
+        .is_some_and(|v| ["bulk", "list", "junk", "auto_reply"].contains(&keyword(v).as_str()))
+    {
         return Some(IgnoredReason::Bulk);
     }
     None
@@ -248,7 +253,9 @@ fn attachments(message: &Message<'_>) -> Vec<Attachment> {
         .map(|part| {
             let name = part.attachment_name().map(clean_line).filter(|n| !n.is_empty());
             let name = name
-                .or_else(|| part.message().and_then(|m| m.subject()).map(|s| format!("{}.eml", clean_line(s))))
+                .or_else(|| {
+                    part.message().and_then(|m| m.subject()).map(|s| format!("{}.eml", clean_line(s)))
+                })
                 .unwrap_or_else(|| match part.content_type() {
                     Some(ct) => format!("unnamed {}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream")),
                     None => "unnamed".to_owned(),

@@ -106,8 +106,16 @@ mod tests {
                 "Yes please.\n\nOn Thu, 3 Dec 2026 at 10:02, Acme Support <\nsupport+ACME-12.K3J5Q2XWZA@acme.test> wrote:\n\n> Hello",
                 "Yes please.",
             ),
-            ("german", "Danke.\n\nAm 03.12.2026 um 10:02 schrieb Acme Support <support@acme.test>:\n> Hallo", "Danke."),
-            ("french", "Merci.\n\nLe jeu. 3 déc. 2026 à 10:02, Acme <s@acme.test> a écrit :\n> Bonjour", "Merci."),
+            (
+                "german",
+                "Danke.\n\nAm 03.12.2026 um 10:02 schrieb Acme Support <support@acme.test>:\n> Hallo",
+                "Danke.",
+            ),
+            (
+                "french",
+                "Merci.\n\nLe jeu. 3 déc. 2026 à 10:02, Acme <s@acme.test> a écrit :\n> Bonjour",
+                "Merci.",
+            ),
             (
                 "outlook block with rule",
                 "It still fails.\n\n________________________________\nFrom: Acme Support <support@acme.test>\nSent: Thursday, December 3, 2026 10:02 AM\nTo: Bob\nSubject: RE: [ACME-12] Login\n\nHello Bob,",
@@ -123,9 +131,17 @@ mod tests {
                 "Here is the log.\n\n-----Original Message-----\nFrom: Acme\nSent: Thu\n\nHi",
                 "Here is the log.",
             ),
-            ("inline quotes removed", "> Did you restart?\nYes, twice.\n> And?\nStill broken.", "Yes, twice.\nStill broken."),
+            (
+                "inline quotes removed",
+                "> Did you restart?\nYes, twice.\n> And?\nStill broken.",
+                "Yes, twice.\nStill broken.",
+            ),
             ("only quotes kept whole", "> all quoted\n> nothing new", "> all quoted\n> nothing new"),
-            ("a sentence starting with On is kept", "On Monday it broke again.\nPlease help.", "On Monday it broke again.\nPlease help."),
+            (
+                "a sentence starting with On is kept",
+                "On Monday it broke again.\nPlease help.",
+                "On Monday it broke again.\nPlease help.",
+            ),
             (
                 "From: in the text without Sent: is kept",
                 "From: my phone\nIt is broken.",

@@ -43,7 +43,10 @@ fn accepted_fixtures() {
             thread_ids: &[],
             recipients: &["support@acme.test"],
             // The plain part is taken (not the HTML one): no tags, the euro sign decoded.
-            body_has: &["Hello,\n\nsince this morning the invoice PDF for order #5521 shows 0,00 €", "Thanks,\nAnna Schmidt"],
+            body_has: &[
+                "Hello,\n\nsince this morning the invoice PDF for order #5521 shows 0,00 €",
+                "Thanks,\nAnna Schmidt",
+            ],
             body_lacks: &["<p>", "&nbsp;", "=E2=82=AC"],
         },
         Expect {
@@ -63,7 +66,11 @@ fn accepted_fixtures() {
             message_id: "<1764750698.381920@example.ru>",
             thread_ids: &[],
             recipients: &["support@acme.test"],
-            body_has: &["Здравствуйте!\n\nЯ заказала чайник 28 ноября (заказ №8812)", "«доставлено»", "Спасибо,\nОльга"],
+            body_has: &[
+                "Здравствуйте!\n\nЯ заказала чайник 28 ноября (заказ №8812)",
+                "«доставлено»",
+                "Спасибо,\nОльга",
+            ],
             body_lacks: &["0JfQ"],
         },
         Expect {
@@ -87,7 +94,13 @@ fn accepted_fixtures() {
                 "The new password works, but the app still says \"session expired\" after a minute.",
                 "Regards\nBob Carter\nIT Operations, Contoso Ltd.",
             ],
-            body_lacks: &["________", "From: Acme Support", "Sent:", "we have reset your password", "adds to ticket"],
+            body_lacks: &[
+                "________",
+                "From: Acme Support",
+                "Sent:",
+                "we have reset your password",
+                "adds to ticket",
+            ],
         },
         Expect {
             file: "gmail_quote.eml",
@@ -124,14 +137,22 @@ fn accepted_fixtures() {
         assert_eq!(got.subject, row.subject, "{file}: subject");
         assert_eq!(got.message_id.as_deref(), Some(row.message_id), "{file}: message id");
         assert_eq!(got.thread_ids, row.thread_ids, "{file}: thread ids");
-        assert!(got.recipients.starts_with(&row.recipients.iter().map(|s| s.to_string()).collect::<Vec<_>>()), "{file}: recipients {:?}", got.recipients);
+        assert!(
+            got.recipients.starts_with(&row.recipients.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+            "{file}: recipients {:?}",
+            got.recipients
+        );
         for has in row.body_has {
             assert!(got.body.contains(has), "{file}: body lacks {has:?}:\n{}", got.body);
         }
         for lacks in row.body_lacks {
             assert!(!got.body.contains(lacks), "{file}: body has {lacks:?}:\n{}", got.body);
         }
-        assert!(!got.body.starts_with(char::is_whitespace) && !got.body.ends_with(char::is_whitespace), "{file}: {:?}", got.body);
+        assert!(
+            !got.body.starts_with(char::is_whitespace) && !got.body.ends_with(char::is_whitespace),
+            "{file}: {:?}",
+            got.body
+        );
     }
 }
 
@@ -164,7 +185,8 @@ fn gmail_thread_ids_and_reply_token_recipients() {
     let got = mail("gmail_quote.eml");
     // Delivered-To first (what the MTA delivered to), then To.
     assert_eq!(got.recipients, vec![REPLY_ADDRESS.to_owned()]);
-    let (reference, token) = domain::inbound::parse_reply_address(&got.recipients[0]).expect("a reply address");
+    let (reference, token) =
+        domain::inbound::parse_reply_address(&got.recipients[0]).expect("a reply address");
     assert_eq!((reference.reference().as_str(), token.as_str()), ("ACME-12", "K3J5Q2XWZA"));
 }
 
@@ -179,7 +201,10 @@ fn edge_cases() {
 
     // No subject, no text: placeholders; an mbox `From ` line (Exim's pipe) is skipped.
     let m = accepted("From bob@x.example Thu Dec  3 10:00:00 2026\nFrom: bob@x.example\n\n\n");
-    assert_eq!((m.subject.as_str(), m.ticket_subject().as_str(), m.body.as_str()), ("", mail::NO_SUBJECT, mail::NO_TEXT));
+    assert_eq!(
+        (m.subject.as_str(), m.ticket_subject().as_str(), m.body.as_str()),
+        ("", mail::NO_SUBJECT, mail::NO_TEXT)
+    );
     assert_eq!(m.message_id, None);
     assert_eq!(m.from, Sender { name: None, address: "bob@x.example".into() });
 
@@ -196,17 +221,30 @@ fn edge_cases() {
 
     // Auto-Submitted: no is an ordinary mail; any other value, or an X-Autoreply, is not.
     assert!(matches!(parse("From: a@x.example\nAuto-Submitted: no\n\nhi"), Ok(Parsed::Mail(_))));
-    for header in ["Auto-Submitted: auto-generated", "Auto-Submitted: Auto-Replied; owner-email=\"a@x\"", "X-Autoreply: yes"] {
-        assert_eq!(parse(&format!("From: a@x.example\n{header}\n\nhi")), Ok(Parsed::Ignored(IgnoredReason::AutoSubmitted)), "{header}");
+    for header in [
+        "Auto-Submitted: auto-generated",
+        "Auto-Submitted: Auto-Replied; owner-email=\"a@x\"",
+        "X-Autoreply: yes",
+    ] {
+        assert_eq!(
+            parse(&format!("From: a@x.example\n{header}\n\nhi")),
+            Ok(Parsed::Ignored(IgnoredReason::AutoSubmitted)),
+            "{header}"
+        );
     }
     for precedence in ["bulk", "list", "junk", "auto_reply", "BULK"] {
         let raw = format!("From: a@x.example\nPrecedence: {precedence}\n\nhi");
         assert_eq!(parse(&raw), Ok(Parsed::Ignored(IgnoredReason::Bulk)), "{precedence}");
     }
     assert!(matches!(parse("From: a@x.example\nPrecedence: first-class\n\nhi"), Ok(Parsed::Mail(_))));
-    assert_eq!(parse("From: Mailer-Daemon@mx.example\n\nbounced"), Ok(Parsed::Ignored(IgnoredReason::Bounce)));
     assert_eq!(
-        parse("From: a@x.example\nContent-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n--b\n\nread\n--b--\n"),
+        parse("From: Mailer-Daemon@mx.example\n\nbounced"),
+        Ok(Parsed::Ignored(IgnoredReason::Bounce))
+    );
+    assert_eq!(
+        parse(
+            "From: a@x.example\nContent-Type: multipart/report; report-type=disposition-notification; boundary=b\n\n--b\n\nread\n--b--\n"
+        ),
         Ok(Parsed::Ignored(IgnoredReason::Bounce))
     );
 

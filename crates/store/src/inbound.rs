@@ -55,7 +55,11 @@ impl Store {
     /// Takes one inbound mail for workspace `ws`. A Message-ID already taken in this
     /// workspace is a duplicate, also when two deliveries of it race (the unique index on
     /// comments decides).
-    pub async fn receive_mail(&self, ws: WorkspaceId, message: InboundMessage<'_>) -> Result<Received, InboundError> {
+    pub async fn receive_mail(
+        &self,
+        ws: WorkspaceId,
+        message: InboundMessage<'_>,
+    ) -> Result<Received, InboundError> {
         let mail = match mail::parse(message.raw)? {
             Parsed::Ignored(reason) => {
                 tracing::info!(%reason, "inbound mail ignored");
@@ -141,9 +145,13 @@ impl Store {
 impl Store {
     /// The ticket whose thread holds a comment with this Message-ID (a reply ticketd sent, or
     /// a mail it received), in `ws` only.
-    async fn ticket_of_message_id(&self, ws: WorkspaceId, message_id: &str) -> Result<Option<TicketId>, StoreError> {
-        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    async fn ticket_of_message_id(
+        &self,
+        ws: WorkspaceId,
+        message_id: &str,
+    ) -> Result<Option<TicketId>, StoreError> {
         use sea_orm::ConnectionTrait;
+        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
         let select = Query::select()
             .column(Alias::new("ticket_id"))
             .from(Alias::new("ticket_comments"))

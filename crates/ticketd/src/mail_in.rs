@@ -40,7 +40,12 @@ impl Outcome {
 
 /// Reads stdin (at most 10 MiB), hands the message to the store, reports one line on
 /// stderr (the MTA logs it, and puts it into a bounce) and returns the sysexits code.
-pub fn run(config: &Config, runtime: &tokio::runtime::Runtime, workspace: &str, recipient: Option<&str>) -> ExitCode {
+pub fn run(
+    config: &Config,
+    runtime: &tokio::runtime::Runtime,
+    workspace: &str,
+    recipient: Option<&str>,
+) -> ExitCode {
     let outcome = match read_stdin() {
         Ok(raw) => runtime.block_on(deliver(config, workspace, recipient, &raw)),
         Err(outcome) => outcome,
@@ -83,7 +88,10 @@ async fn deliver(config: &Config, workspace: &str, recipient: Option<&str>, raw:
     let ws = match store.workspace_by_prefix(workspace).await {
         Ok(ws) => ws,
         Err(StoreError::NotFound) => {
-            return Outcome::new(EX_NOUSER, format!("no workspace with prefix {}", workspace.to_ascii_uppercase()));
+            return Outcome::new(
+                EX_NOUSER,
+                format!("no workspace with prefix {}", workspace.to_ascii_uppercase()),
+            );
         }
         Err(e) => return store_failure(e),
     };

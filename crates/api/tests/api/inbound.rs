@@ -50,7 +50,12 @@ pub fn new_id() -> String {
 
 impl TestApp {
     /// Posts a raw message as `token`, optionally with `?recipient=`.
-    pub async fn mail_as(&self, token: &str, raw: impl Into<reqwest::Body>, recipient: Option<&str>) -> Response {
+    pub async fn mail_as(
+        &self,
+        token: &str,
+        raw: impl Into<reqwest::Body>,
+        recipient: Option<&str>,
+    ) -> Response {
         let mut req = self
             .client
             .post(format!("{}/api/v1/inbound/email", self.address))

@@ -25,7 +25,12 @@ fn mail_in(sandbox: &Sandbox, args: &[&str], raw: &[u8]) -> Run {
 fn assert_exit(run: &Run, code: i32, stderr_has: &str) {
     assert_eq!(run.status.code(), Some(code), "`ticketd {}`:\nstderr: {}", run.args, run.stderr);
     run.assert_no_panic();
-    assert!(run.stderr.contains(stderr_has), "`ticketd {}`: stderr should mention {stderr_has:?}: {}", run.args, run.stderr);
+    assert!(
+        run.stderr.contains(stderr_has),
+        "`ticketd {}`: stderr should mention {stderr_has:?}: {}",
+        run.args,
+        run.stderr
+    );
     assert_eq!(run.stdout, "", "`ticketd {}` printed on stdout", run.args);
 }
 
@@ -61,8 +66,14 @@ async fn mail_in_pipe(backend: Backend) {
     // 0: the same Message-ID again, an auto-reply, a newsletter, a bounce: ignored.
     let run = mail_in(&sandbox, &["--workspace", "SMK"], &fixture("multipart_alternative.eml"));
     assert_exit(&run, 0, "ignored: duplicate");
-    for (file, reason) in [("auto_reply.eml", "auto_submitted"), ("bulk.eml", "bulk"), ("bounce.eml", "bounce")] {
-        assert_exit(&mail_in(&sandbox, &["--workspace", "SMK"], &fixture(file)), 0, &format!("ignored: {reason}"));
+    for (file, reason) in
+        [("auto_reply.eml", "auto_submitted"), ("bulk.eml", "bulk"), ("bounce.eml", "bounce")]
+    {
+        assert_exit(
+            &mail_in(&sandbox, &["--workspace", "SMK"], &fixture(file)),
+            0,
+            &format!("ignored: {reason}"),
+        );
     }
 
     // The reply address token, from --recipient (Postfix's ${recipient}), threads onto
@@ -88,13 +99,25 @@ async fn mail_in_pipe(backend: Backend) {
     assert_exit(&run, 0, "added to SMK-1");
 
     // A subject reference from the requester threads; In-Reply-To of a known mail threads.
-    let run = mail_in(&sandbox, &["--workspace", "SMK"], &plain("anna.schmidt@example.org", "Re: [SMK-1] invoice", "<s1@x.example>", "", "by subject"));
+    let run = mail_in(
+        &sandbox,
+        &["--workspace", "SMK"],
+        &plain("anna.schmidt@example.org", "Re: [SMK-1] invoice", "<s1@x.example>", "", "by subject"),
+    );
     assert_exit(&run, 0, "added to SMK-1");
     let headers = "In-Reply-To: <0b6f7c1e-3d0a-4b8e-9f3a-2c1d5e7f9a10@example.org>\n";
-    let run = mail_in(&sandbox, &["--workspace", "SMK"], &plain("accounts@example.org", "Re: invoice", "<s2@x.example>", headers, "by id"));
+    let run = mail_in(
+        &sandbox,
+        &["--workspace", "SMK"],
+        &plain("accounts@example.org", "Re: invoice", "<s2@x.example>", headers, "by id"),
+    );
     assert_exit(&run, 0, "added to SMK-1");
     // The subject reference from a stranger opens a ticket of its own.
-    let run = mail_in(&sandbox, &["--workspace", "SMK"], &plain("mallory@evil.example", "Re: [SMK-1] invoice", "<s3@x.example>", "", "not Anna"));
+    let run = mail_in(
+        &sandbox,
+        &["--workspace", "SMK"],
+        &plain("mallory@evil.example", "Re: [SMK-1] invoice", "<s3@x.example>", "", "not Anna"),
+    );
     assert_exit(&run, 0, "opened SMK-2");
 
     let thread = comments(&client, &server, &bearer, "SMK-1").await;
@@ -117,9 +140,14 @@ async fn mail_in_pipe(backend: Backend) {
     big.resize(10 * 1024 * 1024 + 1, b'x');
     assert_exit(&mail_in(&sandbox, &["--workspace", "SMK"], &big), 65, "10 MiB");
     // 67: no such workspace.
-    assert_exit(&mail_in(&sandbox, &["--workspace", "NOPE"], &fixture("html_only.eml")), 67, "no workspace with prefix NOPE");
+    assert_exit(
+        &mail_in(&sandbox, &["--workspace", "NOPE"], &fixture("html_only.eml")),
+        67,
+        "no workspace with prefix NOPE",
+    );
 
-    let (_, list) = get(&client, &server, "/api/v1/tickets?status=open,pending,resolved,closed", &bearer).await;
+    let (_, list) =
+        get(&client, &server, "/api/v1/tickets?status=open,pending,resolved,closed", &bearer).await;
     assert_eq!(list["meta"]["total"], 2, "{list}");
     drop(client);
     server.terminate();
@@ -162,7 +190,11 @@ async fn round_trip(backend: Backend) {
     let bearer = admin["access_token"].as_str().unwrap().to_owned();
 
     // The customer's first mail opens SMK-1 (requester Anna).
-    assert_exit(&mail_in(&sandbox, &["--workspace", "SMK"], &fixture("multipart_alternative.eml")), 0, "opened SMK-1");
+    assert_exit(
+        &mail_in(&sandbox, &["--workspace", "SMK"], &fixture("multipart_alternative.eml")),
+        0,
+        "opened SMK-1",
+    );
     let reply = client
         .post(server.url("/api/v1/tickets/SMK-1/comments"))
         .bearer_auth(&bearer)
@@ -187,7 +219,8 @@ async fn round_trip(backend: Backend) {
     let reply_to = sent.header("Reply-To").expect("Reply-To").to_owned();
     let subject = sent.header("Subject").expect("Subject").to_owned();
     assert!(subject.contains("[SMK-1]"), "{subject}");
-    let quoted: String = sent.text.as_deref().unwrap_or_default().lines().map(|l| format!("> {l}\n")).collect();
+    let quoted: String =
+        sent.text.as_deref().unwrap_or_default().lines().map(|l| format!("> {l}\n")).collect();
 
     // Anna answers from her phone: to the Reply-To, In-Reply-To the reply, quoting it.
     let answer = format!(
