@@ -56,7 +56,7 @@ else
 fi
 
 # Back to the N seeded tickets (the mails' tickets and comments go with theirs).
-RESET_SQL="DELETE FROM tickets WHERE number > $TICKETS; DELETE FROM outbox_events;
+RESET_SQL="DELETE FROM tickets WHERE number > $TICKETS; DELETE FROM outbox_events; DELETE FROM idempotency_keys;
 UPDATE workspaces SET ticket_counter = $TICKETS;"
 reset() {
     if [ "$DB" = postgres ]; then
