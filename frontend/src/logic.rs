@@ -347,6 +347,7 @@ pub fn source_label(metadata: &serde_json::Value) -> String {
         Some("cta") => "Visitor (call-to-action button)".into(),
         Some("human_escalation") => "Operator (converted a live chat)".into(),
         Some("api") => "REST API".into(),
+        Some("email") => "E-mail".into(),
         Some(other) => other.into(),
         None => "unknown".into(),
     }
@@ -366,6 +367,13 @@ pub fn describe_event(event: &TicketEvent) -> String {
             None => format!("{who} unassigned it"),
         },
         EventKind::NotesChanged => format!("{who} edited the notes"),
+        EventKind::RequesterChanged => format!("{who} changed the requester from {from} to {to}"),
+        EventKind::Commented => match event.to.as_deref() {
+            Some("note") => format!("{who} added an internal note"),
+            Some("reply") => format!("{who} replied to the customer"),
+            _ => format!("{who} recorded a customer message"),
+        },
+        EventKind::Reopened => format!("{who} reopened the ticket ({from} to {to})"),
     }
 }
 

@@ -11,6 +11,7 @@ mod m20261126_000001_initial;
 mod m20261126_000002_chat;
 mod m20261126_000003_notifications;
 mod m20261126_000004_covering_list_indexes;
+mod m20261203_000005_thread;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_chat::Migration),
             Box::new(m20261126_000003_notifications::Migration),
             Box::new(m20261126_000004_covering_list_indexes::Migration),
+            Box::new(m20261203_000005_thread::Migration),
         ]
     }
 }

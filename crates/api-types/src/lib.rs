@@ -22,6 +22,11 @@ pub use inbound::{IgnoredReason, InboundAccepted, InboundIgnored};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+pub mod thread;
+pub use thread::{
+    AuthorType, Comment, CommentAuthor, CommentDelivery, CommentKind, DeliveryStatus, NewComment, Requester,
+};
+
 /// An RFC 9457 problem (`application/problem+json`): every error the API answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -207,6 +212,10 @@ pub struct Ticket {
     pub resolved_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Who the ticket is for (replies are mailed to them); null when unknown.
+    pub requester: Option<Requester>,
+    /// When the first reply was posted; null until then.
+    pub first_responded_at: Option<DateTime<Utc>>,
 }
 
 /// One chat message.
@@ -242,6 +251,8 @@ pub struct TicketDetail {
     pub conversation: Option<ConversationThread>,
     /// The assigned member, or null.
     pub assignee: Option<UserSummary>,
+    /// Comments in its thread.
+    pub comments_count: u64,
 }
 
 /// Body of `POST /tickets`.
@@ -272,6 +283,13 @@ pub struct CreateTicketRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>, example = json!({"crm_id": "C-88"})))]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Who the ticket is for; replies are mailed to its `email`.
+    #[serde(
+        default,
+        deserialize_with = "thread::optional_requester",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub requester: Option<Requester>,
 }
 
 /// Body of `PATCH /tickets/{id-or-reference}`: only the fields present change.
@@ -294,6 +312,11 @@ pub struct UpdateTicketRequest {
     #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable, max_length = 20000))]
     pub notes: Option<Option<String>>,
+    /// Replaces the requester (both parts); null clears it. A bad address is 422
+    /// `requester.email`.
+    #[serde(default, deserialize_with = "thread::requester_patch", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Requester>, nullable))]
+    pub requester: Option<Option<Requester>>,
 }
 
 /// A field that may be absent but, when present, may not be `null`.
@@ -944,6 +967,29 @@ mod tests {
     }
 
     #[test]
+    fn requester_fields_tell_absent_from_null() {
+        let patch: UpdateTicketRequest = serde_json::from_str(r#"{"status": "open"}"#).unwrap();
+        assert_eq!(patch.requester, None);
+        let patch: UpdateTicketRequest = serde_json::from_str(r#"{"requester": null}"#).unwrap();
+        assert_eq!(patch.requester, Some(None));
+        let patch: UpdateTicketRequest =
+            serde_json::from_str(r#"{"requester": {"email": "jo@example.com"}}"#).unwrap();
+        assert_eq!(
+            patch.requester,
+            Some(Some(Requester { name: None, email: Some("jo@example.com".into()) }))
+        );
+        assert!(serde_json::from_str::<UpdateTicketRequest>(r#"{"requester": ["Jo"]}"#).is_err());
+        assert!(serde_json::from_str::<UpdateTicketRequest>(r#"{"requester": {"phone": "1"}}"#).is_err());
+        let create: CreateTicketRequest =
+            serde_json::from_str(r#"{"subject": "s", "body": "b", "requester": null}"#).unwrap();
+        assert_eq!(create.requester, None);
+        assert!(
+            serde_json::from_str::<CreateTicketRequest>(r#"{"subject": "s", "body": "b", "requester": "x"}"#)
+                .is_err()
+        );
+    }
+
+    #[test]
     fn detail_flattens_the_ticket() {
         let ticket = Ticket {
             id: Uuid::nil(),
@@ -962,8 +1008,16 @@ mod tests {
             resolved_at: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
+            requester: None,
+            first_responded_at: None,
         };
-        let json = serde_json::to_value(TicketDetail { ticket, conversation: None, assignee: None }).unwrap();
+        let json = serde_json::to_value(TicketDetail {
+            ticket,
+            conversation: None,
+            assignee: None,
+            comments_count: 0,
+        })
+        .unwrap();
         assert_eq!(json["reference"], "ACME-1");
         assert!(json["conversation"].is_null() && json["assignee"].is_null());
     }

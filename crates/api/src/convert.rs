@@ -41,6 +41,8 @@ pub fn ticket(t: store::Ticket) -> dto::Ticket {
         resolved_at,
         created_at,
         updated_at,
+        requester,
+        first_responded_at,
     } = t;
     dto::Ticket {
         id: id.0,
@@ -59,6 +61,30 @@ pub fn ticket(t: store::Ticket) -> dto::Ticket {
         resolved_at,
         created_at,
         updated_at,
+        requester: requester.map(self::requester),
+        first_responded_at,
+    }
+}
+
+pub fn requester(r: domain::thread::Requester) -> dto::Requester {
+    let domain::thread::Requester { name, email } = r;
+    dto::Requester { name, email }
+}
+
+pub fn comment(c: store::thread::Comment) -> dto::Comment {
+    let store::thread::Comment { id, ticket_id, kind, author, body, message_id: _, created_at, delivery } = c;
+    let store::thread::Author { kind: author_kind, id: author_id, name, email } = author;
+    dto::Comment {
+        id,
+        ticket_id: ticket_id.0,
+        kind,
+        author: dto::CommentAuthor { kind: author_kind, id: author_id, name, email },
+        body,
+        created_at,
+        delivery: delivery.map(|d| {
+            let store::thread::CommentDelivery { status, attempts, last_error, sent_at } = d;
+            dto::CommentDelivery { status, attempts, last_error, sent_at }
+        }),
     }
 }
 
@@ -80,8 +106,13 @@ pub fn conversation(c: store::Conversation) -> dto::ConversationThread {
 }
 
 pub fn ticket_detail(d: store::TicketDetail) -> dto::TicketDetail {
-    let store::TicketDetail { ticket: t, conversation: c, assignee } = d;
-    dto::TicketDetail { ticket: ticket(t), conversation: c.map(conversation), assignee: assignee.map(user) }
+    let store::TicketDetail { ticket: t, conversation: c, assignee, comments_count } = d;
+    dto::TicketDetail {
+        ticket: ticket(t),
+        conversation: c.map(conversation),
+        assignee: assignee.map(user),
+        comments_count,
+    }
 }
 
 pub fn ticket_event(e: store::TicketEvent) -> dto::TicketEvent {

@@ -1,5 +1,5 @@
-//! Live events for the admin app: Server-Sent Events of `ticket.created` and
-//! `ticket.updated` in the caller's workspace, with keep-alives and `Last-Event-ID` resume.
+//! Live events for the admin app: Server-Sent Events of `ticket.created`,
+//! `ticket.updated`, `ticket.comment_created` and `ticket.comment_updated` in the caller's workspace, with keep-alives and `Last-Event-ID` resume.
 
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
@@ -19,7 +19,8 @@ use crate::extract::Auth;
 
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const RESUME_MAX: u64 = 500;
-const LIVE_TYPES: [&str; 2] = ["ticket.created", "ticket.updated"];
+const LIVE_TYPES: [&str; 4] =
+    ["ticket.created", "ticket.updated", "ticket.comment_created", "ticket.comment_updated"];
 /// How many sent event ids a stream remembers, to send none twice.
 const SENT_MEMORY: usize = 2 * RESUME_MAX as usize;
 

@@ -49,7 +49,7 @@ fn delivery(d: store::notifications::Delivery) -> Delivery {
         id,
         event_id,
         event_type,
-        status,
+        status: status.as_str().to_owned(),
         attempts,
         next_attempt_at,
         last_attempt_at,

@@ -7,6 +7,7 @@ use api_types::{
 };
 use domain::auth::{Requirement, Scope};
 use domain::list::{AssigneeFilter, Paging, TicketListQuery};
+use domain::thread::Requester;
 use domain::ticket::{NewTicket, Source, TicketKey, TicketPatch, parse_metadata, parse_notes};
 use domain::{FieldErrors, UserId};
 use sha2::{Digest, Sha256};
@@ -109,7 +110,8 @@ pub async fn create_ticket(
     auth.require(WRITE)?;
     let body = body?;
     let idempotency = idempotency(&req, &body.0)?;
-    let CreateTicketRequest { subject, body: text, priority, assigned_to_user_id, metadata } = body.0;
+    let CreateTicketRequest { subject, body: text, priority, assigned_to_user_id, metadata, requester } =
+        body.0;
     let (new, metadata) =
         match (NewTicket::parse(&subject, &text, priority), parse_metadata(metadata.unwrap_or_default())) {
             (Ok(new), Ok(metadata)) => (new, metadata),
@@ -118,12 +120,19 @@ pub async fn create_ticket(
                 if let Err(message) = metadata {
                     errors.add("metadata", message);
                 }
+                let _ = parse_requester(requester.as_ref(), &mut errors);
                 return Err(ApiError::validation(errors));
             }
         };
+    let mut errors = FieldErrors::new();
+    let requester = parse_requester(requester.as_ref(), &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
     let input = NewTicketInput {
         assignee: assigned_to_user_id.map(UserId),
         metadata,
+        requester,
         ..NewTicketInput::new(new, Source::Api, auth.actor())
     };
     let dedupe = idempotency.map_or(Dedupe::None, Dedupe::Key);
@@ -137,6 +146,13 @@ pub async fn create_ticket(
         response.insert_header((header::LOCATION, value));
     }
     Ok(response.json(convert::ticket(ticket)))
+}
+
+/// A requester of a request body; errors under `requester.name` / `requester.email`. An
+/// object with neither part is no requester.
+fn parse_requester(given: Option<&api_types::Requester>, errors: &mut FieldErrors) -> Option<Requester> {
+    let given = given?;
+    Requester::parse(given.name.as_deref(), given.email.as_deref(), "requester", errors)
 }
 
 fn idempotency(req: &HttpRequest, body: &CreateTicketRequest) -> Result<Option<Idempotency>, ApiError> {
@@ -205,17 +221,24 @@ pub async fn update_ticket(
 ) -> Result<HttpResponse, ApiError> {
     auth.require(WRITE)?;
     let key = ticket_key(&key)?;
-    let UpdateTicketRequest { status, priority, assigned_to_user_id, notes } = body?.0;
+    let UpdateTicketRequest { status, priority, assigned_to_user_id, notes, requester } = body?.0;
     let mut errors = FieldErrors::new();
     let notes = match notes {
         None => None,
         Some(None) => Some(None),
         Some(Some(text)) => errors.check("notes", parse_notes(&text)),
     };
+    let requester = requester.map(|r| parse_requester(r.as_ref(), &mut errors));
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let patch = TicketPatch { status, priority, assignee: assigned_to_user_id.map(|a| a.map(UserId)), notes };
+    let patch = TicketPatch {
+        status,
+        priority,
+        assignee: assigned_to_user_id.map(|a| a.map(UserId)),
+        notes,
+        requester,
+    };
     let ticket = state.store.update_ticket(auth.workspace_id(), &key, &patch, auth.actor()).await?;
     Ok(HttpResponse::Ok().json(convert::ticket(ticket)))
 }

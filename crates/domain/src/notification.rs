@@ -47,19 +47,31 @@ pub enum EventType {
     TicketCreated,
     #[serde(rename = "ticket.updated")]
     TicketUpdated,
+    #[serde(rename = "ticket.comment_created")]
+    TicketCommentCreated,
+    #[serde(rename = "ticket.comment_updated")]
+    TicketCommentUpdated,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 3] =
+    pub const ALL: [EventType; 5] = [
+        EventType::LeadCreated,
+        EventType::TicketCreated,
+        EventType::TicketUpdated,
+        EventType::TicketCommentCreated,
+        EventType::TicketCommentUpdated,
+    ];
+    /// What a new channel subscribes to unless told otherwise (comment events are asked for).
+    pub const DEFAULT_SUBSCRIPTION: [EventType; 3] =
         [EventType::LeadCreated, EventType::TicketCreated, EventType::TicketUpdated];
-    /// What a new channel subscribes to unless told otherwise.
-    pub const DEFAULT_SUBSCRIPTION: [EventType; 3] = Self::ALL;
 
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::LeadCreated => "lead.created",
             EventType::TicketCreated => "ticket.created",
             EventType::TicketUpdated => "ticket.updated",
+            EventType::TicketCommentCreated => "ticket.comment_created",
+            EventType::TicketCommentUpdated => "ticket.comment_updated",
         }
     }
 }

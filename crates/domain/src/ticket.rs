@@ -6,6 +6,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::thread::Requester;
 use crate::validation::{FieldErrors, ValidationError, trimmed_text};
 use crate::{TicketId, UserId};
 
@@ -44,6 +45,8 @@ string_enum!(
         HumanEscalation = "human_escalation",
         /// An integrator called `POST /tickets`.
         Api = "api",
+        /// An inbound e-mail that threads to no ticket.
+        Email = "email",
     }
 );
 
@@ -55,6 +58,12 @@ string_enum!(
         PriorityChanged = "priority_changed",
         AssigneeChanged = "assignee_changed",
         NotesChanged = "notes_changed",
+        /// The requester was replaced (from → to as `Name <email>`).
+        RequesterChanged = "requester_changed",
+        /// A comment was added; `to` is its kind, the actor who recorded it.
+        Commented = "commented",
+        /// A customer comment reopened a resolved ticket (from → to status).
+        Reopened = "reopened",
     }
 );
 
@@ -205,6 +214,7 @@ pub struct TicketState {
     pub assignee: Option<UserId>,
     pub notes: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
+    pub requester: Option<Requester>,
 }
 
 /// A requested change; `None` leaves a field alone, `assignee: Some(None)` unassigns.
@@ -214,6 +224,8 @@ pub struct TicketPatch {
     pub priority: Option<Priority>,
     pub assignee: Option<Option<UserId>>,
     pub notes: Option<Option<String>>,
+    /// `Some(None)` clears the requester.
+    pub requester: Option<Option<Requester>>,
 }
 
 /// One field that changed, from → to, as the activity log records it.
@@ -283,6 +295,17 @@ impl TicketState {
             });
         }
 
+        if let Some(requester) = &patch.requester
+            && *requester != self.requester
+        {
+            next.requester = requester.clone();
+            changes.push(Change {
+                kind: EventKind::RequesterChanged,
+                from: self.requester.as_ref().map(Requester::display),
+                to: requester.as_ref().map(Requester::display),
+            });
+        }
+
         (next, changes)
     }
 }
@@ -314,7 +337,14 @@ mod tests {
     }
 
     fn state(status: Status, assignee: Option<UserId>, resolved_at: Option<DateTime<Utc>>) -> TicketState {
-        TicketState { status, priority: Priority::Normal, assignee, notes: None, resolved_at }
+        TicketState {
+            status,
+            priority: Priority::Normal,
+            assignee,
+            notes: None,
+            resolved_at,
+            requester: None,
+        }
     }
 
     #[test]

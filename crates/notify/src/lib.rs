@@ -10,7 +10,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use chrono::Utc;
-use domain::notification::{ChannelKind, RETRY_WINDOW, is_internal, retry_delay, signature_header};
+use domain::delivery::TargetKind;
+use domain::notification::{RETRY_WINDOW, is_internal, retry_delay, signature_header};
 use rand::Rng;
 use store::Store;
 use store::notifications::{AttemptOutcome, DueDelivery, OutboxEvent};
@@ -58,10 +59,13 @@ pub fn spawn_worker(store: Store, config: DeliveryConfig) -> tokio::task::JoinHa
     })
 }
 
+/// The delivery kinds this worker sends (mail is not sent yet: those rows wait).
+const SENT_HERE: &[TargetKind] = &[TargetKind::Webhook, TargetKind::Slack];
+
 /// One round: claims the due deliveries, sends them concurrently, records the outcomes.
 /// Returns how many were attempted.
 pub async fn run_once(store: &Store, config: &DeliveryConfig) -> Result<usize, store::StoreError> {
-    let due = store.claim_due_deliveries(domain::time::now(), config.lease, config.batch).await?;
+    let due = store.claim_due_deliveries(domain::time::now(), config.lease, config.batch, SENT_HERE).await?;
     let count = due.len();
     let attempts = due.into_iter().map(|d| async move {
         let outcome = attempt(&d, config).await;
@@ -155,18 +159,21 @@ async fn attempt(d: &DueDelivery, config: &DeliveryConfig) -> AttemptOutcome {
         };
         AttemptOutcome::Failed { status_code, error, retry_at }
     };
-    let client = match client_for(&d.url, config).await {
+    let client = match client_for(&d.target, config).await {
         Ok(client) => client,
         Err(error) => return failed(None, error),
     };
-    let body = match d.kind {
-        ChannelKind::Webhook => webhook_body(&d.event),
-        ChannelKind::Slack => serde_json::json!({ "text": slack_text(&d.event) }),
+    let body = match d.target_kind {
+        TargetKind::Webhook => webhook_body(&d.event),
+        TargetKind::Slack => serde_json::json!({ "text": slack_text(&d.event) }),
+        TargetKind::Email | TargetKind::Reply => {
+            return failed(None, format!("{} deliveries are not sent by this worker", d.target_kind));
+        }
     };
     let body = body.to_string().into_bytes();
-    let signature = signature_header(&d.secret, Utc::now().timestamp(), &body);
+    let signature = signature_header(d.secret.as_deref().unwrap_or_default(), Utc::now().timestamp(), &body);
     let sent = client
-        .post(&d.url)
+        .post(&d.target)
         .header("content-type", "application/json")
         .header("user-agent", concat!("ticketd/", env!("CARGO_PKG_VERSION")))
         .header("Ticketd-Signature", signature)

@@ -283,6 +283,10 @@ fn gen_ticket(rng: &mut StdRng, s: TicketSeed<'_>) -> (ticket::ActiveModel, Vec<
         resolved_at: Set(resolved_at),
         created_at: Set(s.created_at),
         updated_at: Set(updated_at),
+        // Derived from the number, not drawn: the same seed gives the same tickets as before.
+        requester_name: Set(None),
+        requester_email: Set(Some(format!("customer{}@example.com", s.number))),
+        first_responded_at: Set(None),
     };
     let event =
         |rng: &mut StdRng, kind: EventKind, from: Option<&str>, to: &str, at| ticket_event::ActiveModel {

@@ -14,6 +14,7 @@ pub mod notifications;
 mod password;
 pub mod paths;
 pub mod records;
+pub mod thread;
 pub mod tickets;
 pub mod tokens;
 

@@ -8,6 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use domain::WorkspaceId;
+use domain::delivery::{DeliveryState, TargetKind};
 use domain::notification::{ChannelKind, EventType};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -53,8 +54,7 @@ pub struct Delivery {
     pub event_id: Uuid,
     pub event_type: String,
     pub channel_id: Uuid,
-    /// `pending`, `delivered` or `failed` (given up after 24 hours).
-    pub status: String,
+    pub status: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_attempt_at: Option<DateTime<Utc>>,
@@ -69,9 +69,18 @@ pub struct Delivery {
 pub struct DueDelivery {
     pub id: Uuid,
     pub attempts: i32,
-    pub kind: ChannelKind,
-    pub url: String,
-    pub secret: String,
+    pub target_kind: TargetKind,
+    /// The URL (webhook, Slack) or e-mail address (ping, reply) it was queued for: a channel
+    /// pointed elsewhere later does not redirect it.
+    pub target: String,
+    /// The channel's signing secret (webhook and Slack channels).
+    pub secret: Option<String>,
+    /// The channel of a ping; `None` for a reply.
+    pub channel_id: Option<Uuid>,
+    /// The comment of a reply.
+    pub comment_id: Option<Uuid>,
+    /// A mail's Message-ID, the same on every retry.
+    pub message_id: Option<String>,
     pub event: OutboxEvent,
 }
 
@@ -107,6 +116,7 @@ impl TryFrom<notification_channel::Model> for Channel {
             url,
             events,
             secret: _,
+            address: _,
             enabled,
             created_at,
             updated_at,
@@ -116,7 +126,7 @@ impl TryFrom<notification_channel::Model> for Channel {
             workspace_id: WorkspaceId(workspace_id),
             kind: ChannelKind::parse(&kind)
                 .ok_or_else(|| StoreError::Config(format!("corrupt channel kind {kind}")))?,
-            url,
+            url: url.unwrap_or_default(),
             events: events.split(',').filter(|e| !e.is_empty()).filter_map(|e| e.parse().ok()).collect(),
             enabled,
             created_at,
@@ -160,9 +170,10 @@ impl Store {
             id: Set(Uuid::now_v7()),
             workspace_id: Set(ws.0),
             kind: Set(kind.as_str().to_owned()),
-            url: Set(url.to_owned()),
+            url: Set(Some(url.to_owned())),
             events: Set(events_text(events)),
-            secret: Set(secret.clone()),
+            secret: Set(Some(secret.clone())),
+            address: Set(None),
             enabled: Set(enabled),
             created_at: Set(now),
             updated_at: Set(now),
@@ -202,7 +213,7 @@ impl Store {
         self.channel(ws, id).await?;
         let mut active = notification_channel::ActiveModel { id: Set(id), ..Default::default() };
         if let Some(url) = patch.url {
-            active.url = Set(url);
+            active.url = Set(Some(url));
         }
         if let Some(events) = patch.events {
             active.events = Set(events_text(&events));
@@ -253,23 +264,24 @@ impl Store {
             .await?
             .into_iter()
             .collect();
-        Ok(rows
-            .into_iter()
-            .map(|d| Delivery {
-                event_type: types.get(&d.event_id).cloned().unwrap_or_default(),
-                id: d.id,
-                event_id: d.event_id,
-                channel_id: d.channel_id,
-                status: d.status,
-                attempts: d.attempts,
-                next_attempt_at: d.next_attempt_at,
-                last_attempt_at: d.last_attempt_at,
-                last_status_code: d.last_status_code,
-                last_error: d.last_error,
-                delivered_at: d.delivered_at,
-                created_at: d.created_at,
+        rows.into_iter()
+            .map(|d| {
+                Ok(Delivery {
+                    event_type: types.get(&d.event_id).cloned().unwrap_or_default(),
+                    id: d.id,
+                    event_id: d.event_id,
+                    channel_id: d.channel_id.unwrap_or(channel_id),
+                    status: parse_state(&d.status)?,
+                    attempts: d.attempts,
+                    next_attempt_at: d.next_attempt_at,
+                    last_attempt_at: d.last_attempt_at,
+                    last_status_code: d.last_status_code,
+                    last_error: d.last_error,
+                    delivered_at: d.delivered_at,
+                    created_at: d.created_at,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Writes an event and its deliveries inside the caller's transaction. With `only`,
@@ -302,19 +314,11 @@ impl Store {
                 Some(id) => c.id == id,
                 None => c.events.split(',').any(|e| e == event_type),
             })
-            .map(|c| delivery::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                workspace_id: Set(ws.0),
-                event_id: Set(event.id),
-                channel_id: Set(c.id),
-                status: Set("pending".to_owned()),
-                attempts: Set(0),
-                next_attempt_at: Set(now),
-                last_attempt_at: Set(None),
-                last_status_code: Set(None),
-                last_error: Set(None),
-                delivered_at: Set(None),
-                created_at: Set(now),
+            .filter_map(|c| {
+                // A channel's kind names its deliveries' kind (webhook, slack, email).
+                let kind: TargetKind = c.kind.parse().ok()?;
+                let target = c.url.clone().or(c.address.clone())?;
+                Some(pending_delivery(ws, event.id, now, kind, target, Some(c.id), None, None))
             })
             .collect();
         if !deliveries.is_empty() {
@@ -394,15 +398,20 @@ impl Store {
     /// Claims up to `limit` due deliveries for `lease`: they are not due again until the
     /// lease ends, so no other worker (or instance) sends them meanwhile; a worker that dies
     /// mid-send leaves them to be retried when the lease ends (at-least-once).
+    ///
+    /// Only deliveries of `kinds` are claimed: the kinds this worker can send (an instance
+    /// without a mail transport leaves mails to one that has one).
     pub async fn claim_due_deliveries(
         &self,
         now: DateTime<Utc>,
         lease: Duration,
         limit: u64,
+        kinds: &[TargetKind],
     ) -> Result<Vec<DueDelivery>, StoreError> {
         let tx = self.write_tx().await?;
         let mut select = delivery::Entity::find()
-            .filter(delivery::Column::Status.eq("pending"))
+            .filter(delivery::Column::Status.eq(DeliveryState::Pending.as_str()))
+            .filter(delivery::Column::TargetKind.is_in(kinds.iter().map(|k| k.as_str())))
             .filter(delivery::Column::NextAttemptAt.lte(now))
             .order_by_asc(delivery::Column::NextAttemptAt)
             .limit(limit);
@@ -425,7 +434,7 @@ impl Store {
             .filter(delivery::Column::Id.is_in(ids.clone()))
             .exec(&tx)
             .await?;
-        let channel_ids: Vec<Uuid> = rows.iter().map(|d| d.channel_id).collect();
+        let channel_ids: Vec<Uuid> = rows.iter().filter_map(|d| d.channel_id).collect();
         let channels: std::collections::HashMap<Uuid, notification_channel::Model> =
             notification_channel::Entity::find()
                 .filter(notification_channel::Column::Id.is_in(channel_ids))
@@ -446,14 +455,17 @@ impl Store {
         Ok(rows
             .into_iter()
             .filter_map(|d| {
-                let channel = channels.get(&d.channel_id)?;
+                let secret = d.channel_id.and_then(|c| channels.get(&c)).and_then(|c| c.secret.clone());
                 let event = events.get(&d.event_id)?.clone();
                 Some(DueDelivery {
                     id: d.id,
                     attempts: d.attempts + 1,
-                    kind: ChannelKind::parse(&channel.kind)?,
-                    url: channel.url.clone(),
-                    secret: channel.secret.clone(),
+                    target_kind: d.target_kind.parse().ok()?,
+                    target: d.target,
+                    secret,
+                    channel_id: d.channel_id,
+                    comment_id: d.comment_id,
+                    message_id: d.message_id,
                     event: event.into(),
                 })
             })
@@ -466,7 +478,7 @@ impl Store {
         let mut update = delivery::Entity::update_many().filter(delivery::Column::Id.eq(id));
         update = match outcome {
             AttemptOutcome::Delivered { status_code } => update
-                .col_expr(delivery::Column::Status, Expr::value("delivered"))
+                .col_expr(delivery::Column::Status, Expr::value(DeliveryState::Delivered.as_str()))
                 .col_expr(delivery::Column::DeliveredAt, Expr::value(now))
                 .col_expr(delivery::Column::LastStatusCode, Expr::value(i32::from(status_code)))
                 .col_expr(delivery::Column::LastError, Expr::value(Option::<String>::None)),
@@ -476,7 +488,9 @@ impl Store {
                     .col_expr(delivery::Column::LastError, Expr::value(error));
                 match retry_at {
                     Some(at) => update.col_expr(delivery::Column::NextAttemptAt, Expr::value(at)),
-                    None => update.col_expr(delivery::Column::Status, Expr::value("failed")),
+                    None => {
+                        update.col_expr(delivery::Column::Status, Expr::value(DeliveryState::Failed.as_str()))
+                    }
                 }
             }
         };
@@ -544,6 +558,42 @@ impl Store {
     async fn events_since(&self, since: DateTime<Utc>, limit: u64) -> Result<Vec<OutboxEvent>, StoreError> {
         self.oldest_events(Condition::all().add(outbox_event::Column::CreatedAt.gte(since)), limit).await
     }
+}
+
+/// A new delivery row, due now.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn pending_delivery(
+    ws: WorkspaceId,
+    event_id: Uuid,
+    now: DateTime<Utc>,
+    target_kind: TargetKind,
+    target: String,
+    channel_id: Option<Uuid>,
+    comment_id: Option<Uuid>,
+    message_id: Option<String>,
+) -> delivery::ActiveModel {
+    delivery::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        workspace_id: Set(ws.0),
+        event_id: Set(event_id),
+        channel_id: Set(channel_id),
+        comment_id: Set(comment_id),
+        target_kind: Set(target_kind.as_str().to_owned()),
+        target: Set(target),
+        message_id: Set(message_id),
+        status: Set(DeliveryState::Pending.as_str().to_owned()),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        last_attempt_at: Set(None),
+        last_status_code: Set(None),
+        last_error: Set(None),
+        delivered_at: Set(None),
+        created_at: Set(now),
+    }
+}
+
+pub(crate) fn parse_state(raw: &str) -> Result<DeliveryState, StoreError> {
+    raw.parse().map_err(|e: String| StoreError::Config(format!("corrupt delivery state: {e}")))
 }
 
 /// How far before a lost connection the listener replays: an event's time is taken in its

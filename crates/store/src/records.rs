@@ -65,6 +65,8 @@ pub struct Ticket {
     pub resolved_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub requester: Option<domain::thread::Requester>,
+    pub first_responded_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +92,7 @@ pub struct TicketDetail {
     pub ticket: Ticket,
     pub conversation: Option<Conversation>,
     pub assignee: Option<User>,
+    pub comments_count: u64,
 }
 
 /// Who did something.

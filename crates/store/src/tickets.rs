@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use domain::conversation::MessageRole;
 use domain::list::{AssigneeFilter, Cursor, EXACT_TOTAL_LIMIT, Paging, Sort, TicketListQuery};
+use domain::thread::Requester;
 use domain::ticket::{
     Change, EventKind, NewTicket, Priority, Source, Status, TicketKey, TicketPatch, TicketState,
 };
@@ -42,6 +43,8 @@ pub struct NewTicketInput {
     /// A message appended to the linked conversation in the same transaction;
     /// `{reference}` in its text becomes the new ticket's reference.
     pub transcript: Option<(MessageRole, String)>,
+    /// Who the ticket is for; on the chat paths, what the visitor lacks.
+    pub requester: Option<Requester>,
 }
 
 impl NewTicketInput {
@@ -56,6 +59,7 @@ impl NewTicketInput {
             metadata: serde_json::Map::new(),
             actor,
             transcript: None,
+            requester: None,
         }
     }
 }
@@ -108,6 +112,9 @@ impl TryFrom<ticket::Model> for Ticket {
             resolved_at,
             created_at,
             updated_at,
+            requester_name,
+            requester_email,
+            first_responded_at,
         } = m;
         Ok(Ticket {
             id: TicketId(id),
@@ -127,6 +134,8 @@ impl TryFrom<ticket::Model> for Ticket {
             resolved_at,
             created_at,
             updated_at,
+            requester: Requester::from_parts(requester_name, requester_email),
+            first_responded_at,
         })
     }
 }
@@ -139,7 +148,7 @@ fn actor_columns(actor: Actor) -> (Option<Uuid>, Option<Uuid>) {
     }
 }
 
-fn event_model(
+pub(crate) fn event_model(
     ws: WorkspaceId,
     ticket: TicketId,
     change: &Change,
@@ -172,7 +181,11 @@ impl Store {
     /// Creates a ticket: the next number of the workspace, the `created` event and the
     /// idempotency record, all in one transaction. With an idempotency key already used
     /// for the same request, the earlier ticket comes back (`Created::Replayed`), even
-    /// when the two requests race.
+    /// when the two requests race; so does a tool call's retry, and a CTA click on a
+    /// conversation whose ticket from that rule is still open.
+    ///
+    /// The requester is the linked conversation's visitor, completed by `input.requester`
+    /// (the `open_ticket` tool's `email`), or `input.requester` alone.
     pub async fn create_ticket(
         &self,
         ws: WorkspaceId,
@@ -183,84 +196,149 @@ impl Store {
         let now = domain::time::now();
         let id = TicketId::new();
 
-        if let Dedupe::ToolCall(tool_call_id) = &dedupe {
-            let record = tool_call::ActiveModel {
-                workspace_id: Set(ws.0),
-                tool_call_id: Set(tool_call_id.clone()),
-                ticket_id: Set(id.0),
-                created_at: Set(now),
-            };
-            let inserted = tool_call::Entity::insert(record)
-                .on_conflict_do_nothing()
-                .exec_without_returning(&tx)
-                .await?;
-            if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        match &dedupe {
+            Dedupe::ToolCall(call) if !self.claim_tool_call(&tx, ws, call, id, now).await? => {
                 tx.rollback().await?;
-                let record = tool_call::Entity::find_by_id((ws.0, tool_call_id.clone()))
-                    .one(&self.db)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-                let ticket = self.ticket(ws, &TicketKey::Id(TicketId(record.ticket_id))).await?;
-                // A retry comes from the same chat; the same id from another one is a
-                // client bug, and answering it with someone else's ticket would leak it.
-                if ticket.conversation_id != input.conversation_id {
-                    return Err(ValidationError::field(
-                        "tool_call_id",
-                        "this tool_call_id was already used in another conversation",
-                    )
-                    .into());
-                }
-                return Ok((ticket, Created::Replayed));
+                return self.replay_tool_call(ws, call, input.conversation_id).await;
             }
-        }
-
-        if let Dedupe::Key(idem) = &dedupe {
-            let record = idempotency_key::ActiveModel {
-                workspace_id: Set(ws.0),
-                key: Set(idem.key.clone()),
-                request_hash: Set(idem.request_hash.clone()),
-                ticket_id: Set(id.0),
-                created_at: Set(now),
-            };
-            // The first request inserts; a concurrent one waits on the key, then inserts nothing.
-            let inserted = idempotency_key::Entity::insert(record)
-                .on_conflict_do_nothing()
-                .exec_without_returning(&tx)
-                .await?;
-            if !matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+            Dedupe::Key(idem) if !self.claim_idempotency_key(&tx, ws, idem, id, now).await? => {
                 tx.rollback().await?;
                 return self.replay(ws, idem).await;
             }
+            _ => {}
         }
 
         if let Some(assignee) = input.assignee {
             ensure_member(&tx, ws, assignee).await?;
         }
 
+        let mut input = input;
         if let Some(conversation_id) = input.conversation_id {
-            // Marks the conversation as kept by a ticket, under its row lock: an expiry purge
-            // running now either waits and then skips it, or has already deleted it.
-            let linked = conversation::Entity::update_many()
-                .col_expr(conversation::Column::HasTicket, Expr::value(true))
-                .filter(conversation::Column::Id.eq(conversation_id.0))
-                .filter(conversation::Column::WorkspaceId.eq(ws.0))
-                .exec(&tx)
-                .await?;
-            if linked.rows_affected == 0 {
-                return Err(ValidationError::field(
-                    "conversation_id",
-                    "no such conversation in this workspace (it may have expired)",
-                )
-                .into());
-            }
+            let visitor = self.link_conversation(&tx, ws, conversation_id).await?;
             if let Dedupe::OpenCtaTicket(rule_id) = &dedupe
                 && let Some(existing) = self.open_cta_ticket(&tx, ws, conversation_id, *rule_id).await?
             {
                 tx.rollback().await?;
                 return Ok((existing.try_into()?, Created::Replayed));
             }
+            input.requester = match visitor {
+                Some(visitor) => Some(visitor.or(input.requester)),
+                None => input.requester,
+            };
         }
 
+        let ticket = self.insert_ticket(&tx, ws, id, input, now).await?;
+        let event =
+            self.emit(&tx, ws, "ticket.created", serde_json::json!({ "ticket": ticket }), None).await?;
+        tx.commit().await?;
+        self.publish(vec![event]);
+        Ok((ticket, Created::New))
+    }
+
+    /// Records a tool call as making ticket `id`; `false` when that call already made one
+    /// (unique key: of many concurrent retries exactly one inserts).
+    async fn claim_tool_call<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ws: WorkspaceId,
+        tool_call_id: &str,
+        id: TicketId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        let record = tool_call::ActiveModel {
+            workspace_id: Set(ws.0),
+            tool_call_id: Set(tool_call_id.to_owned()),
+            ticket_id: Set(id.0),
+            created_at: Set(now),
+        };
+        let inserted =
+            tool_call::Entity::insert(record).on_conflict_do_nothing().exec_without_returning(db).await?;
+        Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+    }
+
+    /// The ticket an earlier invocation of this tool call made.
+    async fn replay_tool_call(
+        &self,
+        ws: WorkspaceId,
+        tool_call_id: &str,
+        conversation_id: Option<ConversationId>,
+    ) -> Result<(Ticket, Created), StoreError> {
+        let record = tool_call::Entity::find_by_id((ws.0, tool_call_id.to_owned()))
+            .one(&self.db)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let ticket = self.ticket(ws, &TicketKey::Id(TicketId(record.ticket_id))).await?;
+        // A retry comes from the same chat; the same id from another one is a
+        // client bug, and answering it with someone else's ticket would leak it.
+        if ticket.conversation_id != conversation_id {
+            return Err(ValidationError::field(
+                "tool_call_id",
+                "this tool_call_id was already used in another conversation",
+            )
+            .into());
+        }
+        Ok((ticket, Created::Replayed))
+    }
+
+    /// Records an `Idempotency-Key` as making ticket `id`; `false` when it was used before.
+    /// The first request inserts; a concurrent one waits on the key, then inserts nothing.
+    async fn claim_idempotency_key<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ws: WorkspaceId,
+        idem: &Idempotency,
+        id: TicketId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        let record = idempotency_key::ActiveModel {
+            workspace_id: Set(ws.0),
+            key: Set(idem.key.clone()),
+            request_hash: Set(idem.request_hash.clone()),
+            ticket_id: Set(id.0),
+            created_at: Set(now),
+        };
+        let inserted = idempotency_key::Entity::insert(record)
+            .on_conflict_do_nothing()
+            .exec_without_returning(db)
+            .await?;
+        Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
+    }
+
+    /// Marks the conversation as kept by a ticket, under its row lock: an expiry purge
+    /// running now either waits and then skips it, or has already deleted it. Returns its
+    /// visitor, the new ticket's requester.
+    async fn link_conversation<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ws: WorkspaceId,
+        conversation_id: ConversationId,
+    ) -> Result<Option<Requester>, StoreError> {
+        let linked = conversation::Entity::update_many()
+            .col_expr(conversation::Column::HasTicket, Expr::value(true))
+            .filter(conversation::Column::Id.eq(conversation_id.0))
+            .filter(conversation::Column::WorkspaceId.eq(ws.0))
+            .exec_with_returning(db)
+            .await?;
+        let Some(conversation) = linked.into_iter().next() else {
+            return Err(ValidationError::field(
+                "conversation_id",
+                "no such conversation in this workspace (it may have expired)",
+            )
+            .into());
+        };
+        Ok(Requester::from_parts(conversation.visitor_name, conversation.visitor_email))
+    }
+
+    /// Inserts a ticket with the workspace's next number, its transcript message and its
+    /// `created` event, in the caller's transaction (the caller emits `ticket.created`).
+    pub(crate) async fn insert_ticket<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ws: WorkspaceId,
+        id: TicketId,
+        input: NewTicketInput,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Ticket, StoreError> {
         let bump = Query::update()
             .table(workspace::Entity)
             .value(workspace::Column::TicketCounter, Expr::col(workspace::Column::TicketCounter).add(1))
@@ -270,13 +348,17 @@ impl Store {
                     .columns([workspace::Column::TicketCounter, workspace::Column::TicketPrefix]),
             )
             .to_owned();
-        let row = tx.query_one(&bump).await?.ok_or(StoreError::NotFound)?;
+        let row = db.query_one(&bump).await?.ok_or(StoreError::NotFound)?;
         let number: i64 = row.try_get("", "ticket_counter")?;
         let prefix: String = row.try_get("", "ticket_prefix")?;
 
         let status = if input.assignee.is_some() { Status::Pending } else { Status::Open };
         let mut metadata = input.metadata;
         metadata.insert("source".into(), serde_json::Value::String(input.source.as_str().into()));
+        let (requester_name, requester_email) = match input.requester {
+            Some(Requester { name, email }) => (name, email),
+            None => (None, None),
+        };
         let model = ticket::ActiveModel {
             id: Set(id.0),
             workspace_id: Set(ws.0),
@@ -294,30 +376,28 @@ impl Store {
             resolved_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            requester_name: Set(requester_name),
+            requester_email: Set(requester_email),
+            first_responded_at: Set(None),
         };
-        let model = ticket::Entity::insert(model).exec_with_returning(&tx).await?;
+        let model = ticket::Entity::insert(model).exec_with_returning(db).await?;
         if let (Some(conversation_id), Some((role, text))) = (input.conversation_id, input.transcript) {
             let text = text.replace("{reference}", &model.reference);
             message::Entity::insert(message_model(ws, conversation_id.0, role, text, now))
-                .exec_without_returning(&tx)
+                .exec_without_returning(db)
                 .await?;
             conversation::Entity::update_many()
                 .col_expr(conversation::Column::LastActivityAt, Expr::value(now))
                 .filter(conversation::Column::Id.eq(conversation_id.0))
                 .filter(conversation::Column::LastActivityAt.lt(now))
-                .exec(&tx)
+                .exec(db)
                 .await?;
         }
         let created = Change { kind: EventKind::Created, from: None, to: Some(status.as_str().into()) };
         ticket_event::Entity::insert(event_model(ws, id, &created, input.actor, now))
-            .exec_without_returning(&tx)
+            .exec_without_returning(db)
             .await?;
-        let ticket: Ticket = model.try_into()?;
-        let event =
-            self.emit(&tx, ws, "ticket.created", serde_json::json!({ "ticket": ticket }), None).await?;
-        tx.commit().await?;
-        self.publish(vec![event]);
-        Ok((ticket, Created::New))
+        model.try_into()
     }
 
     /// The open or pending ticket that CTA rule `rule_id` opened on this conversation.
@@ -356,7 +436,7 @@ impl Store {
         Ok((ticket, Created::Replayed))
     }
 
-    async fn find_ticket<C: ConnectionTrait>(
+    pub(crate) async fn find_ticket<C: ConnectionTrait>(
         &self,
         db: &C,
         ws: WorkspaceId,
@@ -396,7 +476,8 @@ impl Store {
             Some(id) => user::Entity::find_by_id(id.0).one(&self.db).await?.map(User::from),
             None => None,
         };
-        Ok(TicketDetail { ticket, conversation, assignee })
+        let comments_count = self.comments_count(ws, ticket.id).await?;
+        Ok(TicketDetail { ticket, conversation, assignee, comments_count })
     }
 
     /// A conversation with every message, oldest first.
@@ -451,6 +532,7 @@ impl Store {
             assignee: current.assigned_to_user_id,
             notes: current.notes.clone(),
             resolved_at: current.resolved_at,
+            requester: current.requester.clone(),
         };
         let now = domain::time::now();
         let (next, changes) = state.apply(patch, now);
@@ -464,6 +546,12 @@ impl Store {
         active.assigned_to_user_id = Set(next.assignee.map(|u| u.0));
         active.notes = Set(next.notes.clone());
         active.resolved_at = Set(next.resolved_at);
+        let (requester_name, requester_email) = match next.requester {
+            Some(Requester { name, email }) => (name, email),
+            None => (None, None),
+        };
+        active.requester_name = Set(requester_name);
+        active.requester_email = Set(requester_email);
         active.updated_at = Set(now);
         let updated: Ticket = ticket::Entity::update(active).exec(&tx).await?.try_into()?;
         let events: Vec<_> = changes.iter().map(|c| event_model(ws, current.id, c, actor, now)).collect();

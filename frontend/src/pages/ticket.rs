@@ -226,6 +226,7 @@ fn EditTicket(
             assigned_to_user_id: (new_assignee != ticket.assigned_to_user_id).then_some(new_assignee),
             notes: (new_notes.trim() != ticket.notes.as_deref().unwrap_or("").trim())
                 .then(|| Some(new_notes).filter(|n| !n.trim().is_empty())),
+            requester: None,
         };
         save.set(Save::Saving);
         let (api, reference) = (api.clone(), reference.clone());

@@ -14,7 +14,7 @@ use crate::db_test;
 use crate::helpers::*;
 
 /// The fields SPEC section 3 says a ticket carries, no more, no less.
-pub(crate) const TICKET_FIELDS: [&str; 16] = [
+pub(crate) const TICKET_FIELDS: [&str; 18] = [
     "id",
     "number",
     "reference",
@@ -31,6 +31,8 @@ pub(crate) const TICKET_FIELDS: [&str; 16] = [
     "resolved_at",
     "created_at",
     "updated_at",
+    "requester",
+    "first_responded_at",
 ];
 
 /// An RFC 3339 time of a JSON field.
@@ -98,6 +100,7 @@ fn bare(detail: &Value) -> Value {
     let o = t.as_object_mut().expect("object");
     o.remove("conversation");
     o.remove("assignee");
+    o.remove("comments_count");
     t
 }
 

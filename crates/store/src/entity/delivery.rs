@@ -7,8 +7,17 @@ pub struct Model {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub event_id: Uuid,
-    pub channel_id: Uuid,
-    /// pending, delivered or failed (given up).
+    /// The channel of a webhook, Slack or e-mail ping; null for a reply.
+    pub channel_id: Option<Uuid>,
+    /// The comment of a reply.
+    pub comment_id: Option<Uuid>,
+    /// webhook, slack, email or reply (`domain::delivery::TargetKind`).
+    pub target_kind: String,
+    /// The URL or e-mail address it was queued for.
+    pub target: String,
+    /// The Message-ID of a mail, the same on every retry.
+    pub message_id: Option<String>,
+    /// pending, delivered or failed (given up): `domain::delivery::DeliveryState`.
     pub status: String,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,

@@ -12,6 +12,7 @@ pub mod message;
 pub mod notification_channel;
 pub mod outbox_event;
 pub mod ticket;
+pub mod ticket_comment;
 pub mod ticket_event;
 pub mod tool_call;
 pub mod user;

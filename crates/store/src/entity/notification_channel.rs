@@ -7,10 +7,14 @@ pub struct Model {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub kind: String,
-    pub url: String,
+    /// webhook and slack channels.
+    pub url: Option<String>,
     /// Comma-separated event types.
     pub events: String,
-    pub secret: String,
+    /// webhook and slack channels.
+    pub secret: Option<String>,
+    /// email channels.
+    pub address: Option<String>,
     pub enabled: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -21,6 +21,9 @@ pub struct Model {
     pub resolved_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub requester_name: Option<String>,
+    pub requester_email: Option<String>,
+    pub first_responded_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
