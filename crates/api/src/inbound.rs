@@ -75,7 +75,7 @@ pub async fn receive_inbound_email(
             Ok(HttpResponse::Created().json(InboundAccepted {
                 ticket,
                 reference,
-                comment_id: comment_id.0,
+                comment_id,
                 created_ticket,
             }))
         }

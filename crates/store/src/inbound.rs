@@ -5,10 +5,15 @@
 //! ticket reopens and a closed one gets a follow-up).
 
 use domain::inbound::{IgnoredReason, parse_reply_address, subject_references};
-use domain::ticket::TicketKey;
+use domain::thread::{AuthorType, CommentKind, Requester};
+use domain::ticket::{Change, EventKind, NewTicket, Source, TicketKey};
 use domain::{TicketId, WorkspaceId};
 use mail::{InboundMail, Parsed};
+use sea_orm::EntityTrait;
 
+use crate::entity::{ticket_comment, ticket_event};
+use crate::thread::{Author, Comment, CommentAuthor, NewComment, comment_model};
+use crate::tickets::NewTicketInput;
 use crate::{Actor, Store, StoreError, Ticket};
 
 /// One raw message and what the caller knows beside it.
@@ -29,7 +34,7 @@ pub struct InboundMessage<'a> {
 pub enum Received {
     /// A `customer` comment on `ticket` (new when `created_ticket`: a new request, or the
     /// follow-up of a closed ticket).
-    Accepted { ticket: Ticket, comment_id: domain::CommentId, created_ticket: bool },
+    Accepted { ticket: Ticket, comment_id: uuid::Uuid, created_ticket: bool },
     /// Not taken; nothing changed.
     Ignored(IgnoredReason),
 }
@@ -131,8 +136,9 @@ impl Store {
                 Err(e) => return Err(e),
             };
             let from_requester = ticket
-                .requester_email
-                .as_deref()
+                .requester
+                .as_ref()
+                .and_then(|r| r.email.as_deref())
                 .is_some_and(|email| email.eq_ignore_ascii_case(&mail.from.address));
             if from_requester {
                 return Ok(Some((ticket.id, ThreadedBy::SubjectReference)));
@@ -150,16 +156,97 @@ impl Store {
         ws: WorkspaceId,
         message_id: &str,
     ) -> Result<Option<TicketId>, StoreError> {
-        use sea_orm::ConnectionTrait;
-        use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-        let select = Query::select()
-            .column(Alias::new("ticket_id"))
-            .from(Alias::new("ticket_comments"))
-            .and_where(Expr::col(Alias::new("workspace_id")).eq(ws.0))
-            .and_where(Expr::col(Alias::new("message_id")).eq(message_id))
-            .limit(1)
-            .to_owned();
-        let Some(row) = self.db.query_one(&select).await? else { return Ok(None) };
-        Ok(Some(TicketId(row.try_get("", "ticket_id")?)))
+        Ok(self.comment_by_message_id(ws, message_id).await?.map(|c| c.ticket_id))
     }
+
+    /// The mail as a `customer` comment by its sender, with [`Store::add_comment`]'s effects
+    /// (a resolved ticket reopens; a closed one gets a follow-up ticket).
+    async fn add_mail_comment(
+        &self,
+        ws: WorkspaceId,
+        ticket: TicketId,
+        mail: &InboundMail,
+        recorded_by: Actor,
+    ) -> Result<Received, StoreError> {
+        let mut new = NewComment::new(
+            CommentKind::Customer,
+            mail.body.clone(),
+            CommentAuthor::Sender(sender(mail)),
+            recorded_by,
+        );
+        new.message_id = mail.message_id.clone();
+        let outcome = self.add_comment(ws, &TicketKey::Id(ticket), new).await?;
+        Ok(Received::Accepted {
+            ticket: outcome.ticket,
+            comment_id: outcome.comment.id,
+            created_ticket: outcome.created_ticket,
+        })
+    }
+
+    /// A new ticket from the mail (`source: email`, its `message_id`, the sender as requester)
+    /// and its first `customer` comment, in one transaction: the comment's unique Message-ID
+    /// makes a concurrent second delivery fail whole (no ticket without its mail).
+    async fn open_mail_ticket(
+        &self,
+        ws: WorkspaceId,
+        mail: &InboundMail,
+        recorded_by: Actor,
+    ) -> Result<Received, StoreError> {
+        let subject = mail.ticket_subject();
+        let ticket = NewTicket::parse(&subject, &mail.body, None)?;
+        let mut metadata = serde_json::Map::new();
+        if let Some(id) = &mail.message_id {
+            metadata.insert("message_id".into(), serde_json::Value::String(id.clone()));
+        }
+        let input = NewTicketInput {
+            metadata,
+            requester: Some(sender(mail)),
+            ..NewTicketInput::new(ticket, Source::Email, recorded_by)
+        };
+        let tx = self.write_tx().await?;
+        let now = domain::time::now();
+        let ticket = self.insert_ticket(&tx, ws, TicketId::new(), input, now).await?;
+        let comment = Comment {
+            id: uuid::Uuid::now_v7(),
+            ticket_id: ticket.id,
+            kind: CommentKind::Customer,
+            author: Author {
+                kind: AuthorType::Requester,
+                id: None,
+                name: mail.from.name.clone(),
+                email: Some(mail.from.address.clone()),
+            },
+            body: mail.body.clone(),
+            message_id: mail.message_id.clone(),
+            created_at: now,
+            delivery: None,
+        };
+        ticket_comment::Entity::insert(comment_model(ws, &comment)).exec_without_returning(&tx).await?;
+        let commented = Change {
+            kind: EventKind::Commented,
+            from: None,
+            to: Some(CommentKind::Customer.as_str().into()),
+        };
+        ticket_event::Entity::insert(crate::tickets::event_model(
+            ws,
+            ticket.id,
+            &commented,
+            recorded_by,
+            now,
+        ))
+        .exec_without_returning(&tx)
+        .await?;
+        let created =
+            self.emit(&tx, ws, "ticket.created", serde_json::json!({ "ticket": ticket }), None).await?;
+        let data = serde_json::json!({ "ticket": ticket, "comment": comment });
+        let commented = self.emit(&tx, ws, "ticket.comment_created", data, None).await?;
+        tx.commit().await?;
+        self.publish(vec![created, commented]);
+        Ok(Received::Accepted { ticket, comment_id: comment.id, created_ticket: true })
+    }
+}
+
+/// The mail's sender as a requester.
+fn sender(mail: &InboundMail) -> Requester {
+    Requester { name: mail.from.name.clone(), email: Some(mail.from.address.clone()) }
 }

@@ -99,7 +99,7 @@ async fn deliver(config: &Config, workspace: &str, recipient: Option<&str>, raw:
     let outcome = match store.receive_mail(ws.id, message).await {
         Ok(Received::Accepted { ticket, comment_id, created_ticket }) => {
             let what = if created_ticket { "opened" } else { "added to" };
-            Outcome::new(EX_OK, format!("{what} {} (comment {})", ticket.reference, comment_id.0))
+            Outcome::new(EX_OK, format!("{what} {} (comment {comment_id})", ticket.reference))
         }
         Ok(Received::Ignored(reason)) => Outcome::new(EX_OK, format!("ignored: {reason}")),
         Err(InboundError::Unparsable(e)) => Outcome::new(EX_DATAERR, format!("{e}; not taken")),
