@@ -87,11 +87,13 @@ impl TestApp {
         assert_eq!((r.status.as_u16(), &r.body), (202, &json!({"ignored": reason})), "{}", r.text);
     }
 
-    /// The thread of a ticket, oldest first.
+    /// The thread of an ACME ticket, oldest first, as the API serialises comments (read from
+    /// the store: the comments endpoints are t12-core's).
     pub async fn comments(&self, reference: &str) -> Vec<Value> {
-        let r = self.get(&format!("/api/v1/tickets/{reference}/comments?per_page=100"), &self.admin).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        r.body["data"].as_array().unwrap().clone()
+        let key = domain::ticket::TicketKey::parse(reference).unwrap();
+        let query = domain::thread::CommentListQuery { per_page: 100, cursor: None };
+        let page = self.store.comments(self.acme.id, &key, &query).await.unwrap();
+        page.comments.iter().map(|c| serde_json::to_value(c).unwrap()).collect()
     }
 
     /// How many tickets ACME has (all statuses).
