@@ -70,7 +70,7 @@ pub async fn receive_inbound_email(
     };
     match state.store.receive_mail(auth.workspace_id(), message).await {
         Ok(Received::Accepted { ticket, comment_id, created_ticket }) => {
-            let ticket = convert::ticket(ticket);
+            let ticket = convert::ticket(*ticket);
             let reference = ticket.reference.clone();
             Ok(HttpResponse::Created().json(InboundAccepted {
                 ticket,

@@ -34,7 +34,7 @@ pub struct InboundMessage<'a> {
 pub enum Received {
     /// A `customer` comment on `ticket` (new when `created_ticket`: a new request, or the
     /// follow-up of a closed ticket).
-    Accepted { ticket: Ticket, comment_id: uuid::Uuid, created_ticket: bool },
+    Accepted { ticket: Box<Ticket>, comment_id: uuid::Uuid, created_ticket: bool },
     /// Not taken; nothing changed.
     Ignored(IgnoredReason),
 }
@@ -177,7 +177,7 @@ impl Store {
         new.message_id = mail.message_id.clone();
         let outcome = self.add_comment(ws, &TicketKey::Id(ticket), new).await?;
         Ok(Received::Accepted {
-            ticket: outcome.ticket,
+            ticket: Box::new(outcome.ticket),
             comment_id: outcome.comment.id,
             created_ticket: outcome.created_ticket,
         })
@@ -242,7 +242,7 @@ impl Store {
         let commented = self.emit(&tx, ws, "ticket.comment_created", data, None).await?;
         tx.commit().await?;
         self.publish(vec![created, commented]);
-        Ok(Received::Accepted { ticket, comment_id: comment.id, created_ticket: true })
+        Ok(Received::Accepted { ticket: Box::new(ticket), comment_id: comment.id, created_ticket: true })
     }
 }
 
