@@ -23,8 +23,11 @@
 # - It calls as an API token of the demo workspace (ACME, from `ticketd seed-demo`) holding
 #   every scope, so the documented examples (`ACME-12`…) name real rows.
 # - The tool invocation is aimed at the demo's help-center agent (a random id names none).
-# - Pass 1: every operation except the destructive ones (DELETE …) and `GET /events`
-#   (a Server-Sent Events stream never ends: it has its own tests in the Rust suite).
+# - Pass 1: every operation except the destructive ones (DELETE …), `GET /events`
+#   (a Server-Sent Events stream never ends: it has its own tests in the Rust suite) and
+#   `POST /inbound/email`, whose body is a raw `message/rfc822` mail that Schemathesis cannot
+#   generate (its negative tests — garbage, oversized, headers only, no From, wrong content
+#   type, wrong caller — are in crates/api/tests/api/inbound.rs).
 # - Pass 2: `POST /conversations/{id}/escalate` is for signed-in operators only (a token
 #   always gets 403), so it is fuzzed again with the demo admin's session token.
 # - Pass 3: the DELETE operations (agents, CTA rules, channels) once the rest is done.
@@ -181,7 +184,8 @@ pass() {
         "$@" || status=1
 }
 
-pass main "$token" --exclude-method DELETE --exclude-path /api/v1/events
+pass main "$token" --exclude-method DELETE --exclude-path /api/v1/events \
+    --exclude-operation-id receive_inbound_email
 pass escalate "$session" --include-operation-id escalate_conversation
 pass deletes "$token" --include-method DELETE --exclude-operation-id revoke_api_token
 pass revoke "$token" --include-operation-id revoke_api_token

@@ -19,6 +19,9 @@ pub use domain::cta::CtaKind;
 pub use domain::notification::{ChannelKind, EventType};
 pub use domain::ticket::{EventKind, Priority, Source, Status};
 
+mod inbound;
+pub use inbound::{IgnoredReason, InboundAccepted, InboundIgnored};
+
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 

@@ -44,6 +44,8 @@ pub struct JwtKeys {
     decoding: DecodingKey,
     validation: Validation,
     pub ttl_seconds: u64,
+    /// The server secret itself: it also signs reply addresses (`domain::mail::reply_token`).
+    secret: std::sync::Arc<[u8]>,
 }
 
 impl JwtKeys {
@@ -56,7 +58,14 @@ impl JwtKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             ttl_seconds,
+            secret: secret.into(),
         }
+    }
+
+    /// The server secret (`TICKETD_JWT_SECRET`, or the one generated beside the SQLite file),
+    /// for the reply-address tokens of outbound and inbound mail.
+    pub fn server_secret(&self) -> &[u8] {
+        &self.secret
     }
 
     pub fn issue(

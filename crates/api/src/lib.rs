@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod health;
+pub mod inbound;
 pub mod jwt;
 pub mod link_tokens;
 pub mod logging;
@@ -233,6 +234,7 @@ where
             .service(notifications::list_channel_deliveries)
             .service(notifications::create_lead_event)
             .service(events::stream_events)
+            .service(inbound::receive_inbound_email)
             .wrap(actix_web::middleware::from_fn(move |req, next| timeout::bound(request_timeout, req, next)))
             .wrap(cors)
             .wrap(actix_web::middleware::from_fn(security::cors_refusal_as_problem)),

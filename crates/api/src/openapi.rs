@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         (name = "agents", description = "Chat bots, their tools and tool invocations"),
         (name = "cta-rules", description = "Call-to-action buttons that open tickets"),
         (name = "notifications", description = "Webhook and Slack channels, deliveries, lead events, and the live event stream"),
+        (name = "inbound", description = "Inbound e-mail handed in by an MTA or a mail relay (`inbound:write` tokens)"),
         (name = "users", description = "Workspace members"),
         (name = "api-tokens", description = "Integration tokens (admin)"),
         (name = "operations", description = "Health and readiness probes"),

@@ -52,16 +52,20 @@ pub enum Scope {
     ConversationsWrite,
     #[serde(rename = "tools:invoke")]
     ToolsInvoke,
+    /// An MTA or a mail provider's webhook handing in raw mail (`POST /inbound/email`).
+    #[serde(rename = "inbound:write")]
+    InboundWrite,
     #[serde(rename = "admin")]
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::TicketsRead,
         Scope::TicketsWrite,
         Scope::ConversationsWrite,
         Scope::ToolsInvoke,
+        Scope::InboundWrite,
         Scope::Admin,
     ];
 
@@ -71,6 +75,7 @@ impl Scope {
             Scope::TicketsWrite => "tickets:write",
             Scope::ConversationsWrite => "conversations:write",
             Scope::ToolsInvoke => "tools:invoke",
+            Scope::InboundWrite => "inbound:write",
             Scope::Admin => "admin",
         }
     }
@@ -226,6 +231,13 @@ mod tests {
             (Principal::Token(vec![Scope::ToolsInvoke]), Requirement::token_only(Scope::ToolsInvoke), true),
             (Principal::Token(vec![Scope::Admin]), Requirement::token_only(Scope::ToolsInvoke), true),
             (Principal::User(Role::Admin), Requirement::token_only(Scope::ToolsInvoke), false),
+            (Principal::Token(vec![Scope::InboundWrite]), Requirement::token_only(Scope::InboundWrite), true),
+            (
+                Principal::Token(vec![Scope::TicketsWrite]),
+                Requirement::token_only(Scope::InboundWrite),
+                false,
+            ),
+            (Principal::User(Role::Admin), Requirement::token_only(Scope::InboundWrite), false),
             (Principal::User(Role::Operator), Requirement::admin_or(Scope::ToolsInvoke), false),
             (Principal::User(Role::Admin), Requirement::admin_or(Scope::ToolsInvoke), true),
             (Principal::Token(vec![Scope::ToolsInvoke]), Requirement::admin_or(Scope::ToolsInvoke), true),

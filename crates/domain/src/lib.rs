@@ -14,6 +14,7 @@ pub mod conversation;
 pub mod cta;
 pub mod delivery;
 pub mod ids;
+pub mod inbound;
 pub mod list;
 pub mod mail;
 pub mod notification;

@@ -10,6 +10,7 @@ pub mod cta;
 mod demo;
 mod entity;
 mod error;
+pub mod inbound;
 pub mod notifications;
 pub mod outbound;
 mod password;

@@ -452,7 +452,7 @@ fn check_author(kind: CommentKind, author: &CommentAuthor) -> Result<(), StoreEr
     Ok(())
 }
 
-fn comment_model(ws: WorkspaceId, c: &Comment) -> ticket_comment::ActiveModel {
+pub(crate) fn comment_model(ws: WorkspaceId, c: &Comment) -> ticket_comment::ActiveModel {
     ticket_comment::ActiveModel {
         id: Set(c.id),
         workspace_id: Set(ws.0),

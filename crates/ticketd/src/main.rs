@@ -3,6 +3,7 @@
 //! `.env` file), every variable optional for the embedded SQLite default.
 
 mod config;
+mod mail_in;
 mod seed;
 
 use std::net::TcpListener;
@@ -61,6 +62,21 @@ enum Command {
     /// assignees (the workspace's members) and words, spread over the past year; some linked
     /// to a conversation with its transcript.
     SeedBulk(SeedBulk),
+    /// Take one inbound e-mail from standard input (for an MTA's pipe): a customer comment on
+    /// the ticket it answers, or a new ticket. Exit codes per sysexits.h: 0 taken or ignored,
+    /// 65 unparsable or over 10 MiB, 67 no such workspace, 75 database unavailable (retry).
+    MailIn(MailIn),
+}
+
+#[derive(Debug, Args)]
+struct MailIn {
+    /// The workspace's ticket prefix, e.g. ACME.
+    #[arg(long)]
+    workspace: String,
+    /// The envelope recipient (Postfix: `${recipient}`, Exim: `$local_part@$domain`), read
+    /// first for the reply address token.
+    #[arg(long)]
+    recipient: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -147,7 +163,8 @@ struct TokenCreate {
     /// What the token is for, e.g. "chat backend".
     #[arg(long)]
     name: String,
-    /// Comma-separated: tickets:read, tickets:write, conversations:write, tools:invoke, admin.
+    /// Comma-separated: tickets:read, tickets:write, conversations:write, tools:invoke,
+    /// inbound:write, admin.
     #[arg(long)]
     scopes: String,
 }
@@ -162,7 +179,12 @@ fn main() -> ExitCode {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e:#}");
-            return ExitCode::FAILURE;
+            // An MTA defers on EX_CONFIG instead of bouncing the mail.
+            return if matches!(cli.command, Command::MailIn(_)) {
+                ExitCode::from(mail_in::EX_CONFIG)
+            } else {
+                ExitCode::FAILURE
+            };
         }
     };
     config::init_tracing(&config);
@@ -173,6 +195,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Command::MailIn(args) = &cli.command {
+        return mail_in::run(&config, &runtime, &args.workspace, args.recipient.as_deref());
+    }
     match runtime.block_on(run(cli.command, config)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -214,6 +239,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SeedBulk(args) => seed_bulk(&config, args).await,
+        Command::MailIn(_) => bail!("mail-in has exit codes of its own: main runs it"),
         Command::Migrate => {
             open_store(&config).await?;
             eprintln!("migrations applied to {}", config.redacted_database_url());

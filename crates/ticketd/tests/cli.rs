@@ -2816,3 +2816,10 @@ async fn credentials_in_urls_never_reach_the_request_log() {
     assert!(log.contains("link_token=REDACTED"), "{log}");
     assert!(log.contains("token=REDACTED"), "{log}");
 }
+
+// ---------------------------------------------------------------------------------------
+// 12. mail-in: inbound e-mail from an MTA pipe (tests/cli/mail_in.rs)
+// ---------------------------------------------------------------------------------------
+
+#[path = "cli/mail_in.rs"]
+mod mail_in;

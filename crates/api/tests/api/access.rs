@@ -111,8 +111,13 @@ async fn every_caller(app: &TestApp) -> Vec<Caller> {
             scopes: vec![scope],
         });
     }
-    let all_but_admin =
-        [Scope::TicketsRead, Scope::TicketsWrite, Scope::ConversationsWrite, Scope::ToolsInvoke];
+    let all_but_admin = [
+        Scope::TicketsRead,
+        Scope::TicketsWrite,
+        Scope::ConversationsWrite,
+        Scope::ToolsInvoke,
+        Scope::InboundWrite,
+    ];
     assert!(Scope::ALL.iter().all(|s| *s == Scope::Admin || all_but_admin.contains(s)));
     callers.push(Caller {
         name: "token with every scope but admin".into(),

@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod inbound;
+
 mod access;
 mod agents;
 mod auth;
