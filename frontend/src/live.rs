@@ -148,8 +148,7 @@ fn attach(app: AppState, status: LiveStatus, generation: u64, url: &str) {
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     CONNECTION.with(|c| {
-        *c.borrow_mut() =
-            Some(Connection {
+        *c.borrow_mut() = Some(Connection {
             source,
             _on_event: on_event,
             _on_comment: on_comment,

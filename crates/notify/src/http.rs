@@ -18,7 +18,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use crate::DeliveryConfig;
 
 /// The worker's client: timeouts from `config`, no proxy, no redirects, the guarded resolver.
-pub(crate) fn client(config: &DeliveryConfig) -> Result<reqwest::Client, String> {
+pub fn client(config: &DeliveryConfig) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .timeout(config.timeout)
         .connect_timeout(config.timeout)

@@ -197,7 +197,9 @@ impl Store {
         let id = TicketId::new();
 
         match &dedupe {
-            Dedupe::ToolCall(call) if !self.claim_tool_call(&tx, ws, call, input.conversation_id, id, now).await? => {
+            Dedupe::ToolCall(call)
+                if !self.claim_tool_call(&tx, ws, call, input.conversation_id, id, now).await? =>
+            {
                 tx.rollback().await?;
                 return self.replay_tool_call(ws, call, input.conversation_id).await;
             }
@@ -250,8 +252,9 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, StoreError> {
         // One ticket per call id within a conversation (backends number calls per chat).
-        let conversation_id = conversation_id
-            .ok_or_else(|| ValidationError::field("conversation_id", "a tool call belongs to a conversation"))?;
+        let conversation_id = conversation_id.ok_or_else(|| {
+            ValidationError::field("conversation_id", "a tool call belongs to a conversation")
+        })?;
         let record = tool_call::ActiveModel {
             workspace_id: Set(ws.0),
             conversation_id: Set(conversation_id.0),

@@ -42,13 +42,19 @@ pub struct Config {
     pub request_timeout: Option<std::time::Duration>,
     /// `TICKETD_SMTP_URL` and `TICKETD_MAIL_FROM`: outgoing mail; `None` without a URL.
     pub mail: Option<MailConfig>,
+    /// `TICKETD_DELIVERY_LEASE_SECONDS`: how long a claimed delivery is reserved for the
+    /// instance sending it (after a crash, it is sent again once this has passed).
+    pub delivery_lease: std::time::Duration,
+    /// `TICKETD_SMTP_URL` and `TICKETD_MAIL_FROM`: where and as whom replies and e-mail pings
+    /// are sent (checked when read; the password is never logged).
+    pub smtp: Option<notify::mail::MailConfig>,
 }
 
 /// Outgoing mail: where to send it and as whom.
 #[derive(Debug, Clone)]
 pub struct MailConfig {
     /// `smtp://host:port`, `smtp://user:pass@host:587?tls=required`, `smtps://…:465`.
-    /// Checked here; the mail worker (notify) that sends through it is not built yet.
+    /// Checked here (the notify worker gets its transport from `Config::smtp`).
     #[allow(dead_code)]
     pub smtp_url: String,
     pub from: domain::thread::MailFrom,
@@ -76,12 +82,6 @@ pub fn parse_mail(smtp_url: Option<&str>, mail_from: Option<&str>) -> anyhow::Re
         );
     };
     Ok(Some(MailConfig { smtp_url: raw_url.trim().to_owned(), from }))
-    /// `TICKETD_DELIVERY_LEASE_SECONDS`: how long a claimed delivery is reserved for the
-    /// instance sending it (after a crash, it is sent again once this has passed).
-    pub delivery_lease: std::time::Duration,
-    /// `TICKETD_SMTP_URL` and `TICKETD_MAIL_FROM`: where and as whom replies and e-mail pings
-    /// are sent (checked when read; the password is never logged).
-    pub smtp: Option<notify::mail::MailConfig>,
 }
 
 impl Config {
@@ -456,6 +456,9 @@ mod tests {
         assert!(parse_mail(Some("http://mail.example"), Some("support@acme.test")).is_err());
         assert!(parse_mail(Some("not a url"), Some("support@acme.test")).is_err());
         assert!(parse_mail(Some("smtp://127.0.0.1:2525"), Some("Acme <nope>")).is_err());
+    }
+
+    #[test]
     fn smtp_settings_need_a_sender_and_never_show_the_password() {
         assert!(parse_smtp(None, Some("a@b.test".into())).unwrap().is_none());
         let smtp = parse_smtp(

@@ -69,7 +69,7 @@ async fn existing_webhook_channels_and_deliveries_survive(db: Db) {
     let ws = WorkspaceId(ws);
     let channels = store.channels(ws).await.expect("channels");
     assert_eq!(channels.len(), 1);
-    assert_eq!(channels[0].url, "https://hooks.example.com/a");
+    assert_eq!(channels[0].url.as_deref(), Some("https://hooks.example.com/a"));
     let kept = store.deliveries(ws, channel, 10).await.expect("deliveries");
     assert_eq!(kept.len(), 1);
     assert_eq!((kept[0].id, kept[0].attempts, kept[0].last_error.as_deref()), (delivery, 2, Some("timeout")));
