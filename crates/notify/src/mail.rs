@@ -183,7 +183,7 @@ impl Sender {
     pub fn reply_message(&self, reply: &ReplyMail) -> Result<Message, SendError> {
         let to = mailbox(reply.requester_name.as_deref(), &reply.to)?;
         let token = domain::mail::reply_token(&self.reply_secret, reply.ticket_id);
-        let reply_to = domain::mail::reply_address(&self.from.email.to_string(), &reply.reference, &token)
+        let reply_to = domain::mail::reply_address(self.from.email.as_ref(), &reply.reference, &token)
             .ok_or_else(|| SendError::permanent("TICKETD_MAIL_FROM has no domain".to_owned()))?;
         let reply_to = Mailbox::new(
             self.from.name.clone(),

@@ -104,7 +104,7 @@ async fn operator_answers_the_customer_from_the_ticket_thread() {
     assert!(note_li.text().await.unwrap().contains(note));
     assert_eq!(note_li.attr("data-kind").await.unwrap().as_deref(), Some("note"));
     assert!(note_li.text().await.unwrap().to_uppercase().contains("INTERNAL NOTE"));
-    assert!(!note_li.find(By::Css(".delivery")).await.is_ok(), "a note has no delivery");
+    assert!(note_li.find(By::Css(".delivery")).await.is_err(), "a note has no delivery");
     let reply_li = last(&driver, "#thread .comment-reply").await;
     let note_bg = note_li.css_value("background-color").await.unwrap();
     let reply_bg = reply_li.css_value("background-color").await.unwrap();

@@ -4,6 +4,7 @@
 //! inputs the fuzzing pass cannot generate (garbage, oversized, headers only, no From,
 //! wrong content type, wrong caller).
 
+#![allow(clippy::unwrap_used)]
 use domain::auth::Scope;
 use reqwest::Method;
 use serde_json::{Value, json};
