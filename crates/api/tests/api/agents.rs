@@ -336,7 +336,7 @@ db_test! {
         assert_eq!(schema["properties"]["body"]["type"], "string");
         assert_eq!(schema["properties"]["priority"]["enum"], json!(["low", "normal", "high", "urgent"]));
         assert_eq!(schema["properties"]["priority"]["default"], "normal");
-        assert!(schema["properties"].as_object().unwrap().keys().all(|k| ["subject", "body", "priority"].contains(&k.as_str())));
+        assert!(schema["properties"].as_object().unwrap().keys().all(|k| ["subject", "body", "priority", "email"].contains(&k.as_str())));
 
         // The same for a `tools:invoke` token (and an `admin` one).
         let by_token = app.get(&format!("/api/v1/agents/{}/tools", s(&help["id"])), &bot).await;

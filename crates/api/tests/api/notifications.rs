@@ -939,8 +939,9 @@ db_test! {
             let fields = post(json!({"kind": "webhook", "url": url})).await.assert_problem(422);
             assert_eq!(fields, vec!["url"], "{url}");
         }
+        // An e-mail channel takes an `address`, never a `url`.
         let fields = post(json!({"kind": "email", "url": receiver.url})).await.assert_problem(422);
-        assert_eq!(fields, vec!["kind"]);
+        assert_eq!(fields, vec!["url"]);
         let fields = post(json!({"kind": "webhook", "url": receiver.url, "events": ["ticket.deleted"]})).await.assert_problem(422);
         assert!(fields.len() == 1 && fields[0].starts_with("events"), "{fields:?}");
         let fields = post(json!({"kind": "webhook", "url": receiver.url, "events": []})).await.assert_problem(422);

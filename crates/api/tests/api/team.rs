@@ -31,7 +31,8 @@ db_test! {
         assert_eq!(r.body["email"], "nina@acme.test");
         assert_eq!(r.body["role"], "operator");
         assert_eq!(r.body["name"], "Nina Newcomer");
-        let keys: Vec<&String> = r.body.as_object().unwrap().keys().collect();
+        let mut keys: Vec<&String> = r.body.as_object().unwrap().keys().collect();
+        keys.sort();
         assert_eq!(keys, ["email", "id", "name", "role"]);
         let nina = app.login("nina@acme.test", "twelve chars ok").await;
         assert_eq!(app.get("/api/v1/me", &nina).await.body["role"], "operator");
