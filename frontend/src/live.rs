@@ -81,7 +81,7 @@ pub fn connect(app: AppState) {
             g.get()
         });
         if signed_in {
-            open(app, status, generation);
+            open(app, status, comments, generation);
         }
     });
 }
@@ -91,7 +91,7 @@ fn current(generation: u64) -> bool {
 }
 
 /// Gets a link token and opens the stream with it (unless the session changed meanwhile).
-fn open(app: AppState, status: LiveStatus, generation: u64) {
+fn open(app: AppState, status: LiveStatus, comments: LiveComments, generation: u64) {
     leptos::task::spawn_local(async move {
         let Some(api) = app.api() else { return };
         let url = api.events_url().await;
@@ -99,31 +99,30 @@ fn open(app: AppState, status: LiveStatus, generation: u64) {
             return;
         }
         match url {
-            Ok(url) => attach(app, status, generation, &url),
+            Ok(url) => attach(app, status, comments, generation, &url),
             // A 401 has signed the operator out (new generation); anything else: try again.
-            Err(_) => retry(app, status, generation),
+            Err(_) => retry(app, status, comments, generation),
         }
     });
 }
 
-fn retry(app: AppState, status: LiveStatus, generation: u64) {
+fn retry(app: AppState, status: LiveStatus, comments: LiveComments, generation: u64) {
     set_timeout(
         move || {
             if current(generation) {
-                open(app, status, generation);
+                open(app, status, comments, generation);
             }
         },
         RETRY,
     );
 }
 
-fn attach(app: AppState, status: LiveStatus, generation: u64, url: &str) {
+fn attach(app: AppState, status: LiveStatus, comments: LiveComments, generation: u64, url: &str) {
     let Ok(source) = EventSource::new(url) else {
-        retry(app, status, generation);
+        retry(app, status, comments, generation);
         return;
     };
     let on_event = Closure::<dyn FnMut(Event)>::new(move |_: Event| app.live.update(|n| *n += 1));
-    let comments = expect_context::<LiveComments>();
     let on_comment = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         if let Some(comment) = ev.data().as_string().as_deref().and_then(comment_of_event) {
             comments.push(comment);
@@ -136,7 +135,7 @@ fn attach(app: AppState, status: LiveStatus, generation: u64, url: &str) {
             close();
             // Whatever happened while disconnected is fetched again.
             app.live.update(|n| *n += 1);
-            retry(app, status, generation);
+            retry(app, status, comments, generation);
         }
     });
     for kind in ["ticket.created", "ticket.updated"] {
