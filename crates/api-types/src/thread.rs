@@ -19,12 +19,9 @@ pub struct Requester {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(example = "Jane Doe", max_length = 200))]
     pub name: Option<String>,
-    /// An e-mail address, at most 254 characters.
+    /// An e-mail address, at most 254 characters (an empty string means none).
     #[serde(default)]
-    #[cfg_attr(
-        feature = "openapi",
-        schema(example = "jane@example.com", max_length = 254, format = "email")
-    )]
+    #[cfg_attr(feature = "openapi", schema(example = "jane@example.com", max_length = 254))]
     pub email: Option<String>,
 }
 

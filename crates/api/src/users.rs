@@ -36,6 +36,7 @@ pub async fn list_users(state: web::Data<AppState>, auth: Auth) -> Result<HttpRe
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "The new member", body = Member),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The e-mail already has an account", body = Problem, content_type = "application/problem+json"),
@@ -68,6 +69,7 @@ pub async fn create_user(
     request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "The member", body = Member),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such member", body = Problem, content_type = "application/problem+json"),
