@@ -14,6 +14,8 @@ mod m20261126_000004_covering_list_indexes;
 mod m20261203_000005_thread;
 mod m20261203_000007_auth;
 mod m20261203_000008_security;
+mod m20261203_000009_sla;
+mod m20261203_000010_queue;
 
 pub struct Migrator;
 
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000005_thread::Migration),
             Box::new(m20261203_000007_auth::Migration),
             Box::new(m20261203_000008_security::Migration),
+            Box::new(m20261203_000009_sla::Migration),
+            Box::new(m20261203_000010_queue::Migration),
         ]
     }
 }

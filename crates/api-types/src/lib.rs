@@ -18,6 +18,9 @@ pub use domain::conversation::MessageRole;
 pub use domain::cta::CtaKind;
 pub use domain::notification::{ChannelKind, EventType};
 pub use domain::ticket::{EventKind, Priority, Source, Status};
+pub use sla::*;
+
+mod sla;
 
 mod inbound;
 pub use inbound::{IgnoredReason, InboundAccepted, InboundIgnored};
@@ -25,6 +28,8 @@ pub use inbound::{IgnoredReason, InboundAccepted, InboundIgnored};
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
 
+mod queue;
+pub use queue::*;
 pub mod thread;
 pub use thread::{
     AuthorType, Comment, CommentAuthor, CommentDelivery, CommentKind, DeliveryStatus, NewComment, Requester,
@@ -219,6 +224,15 @@ pub struct Ticket {
     pub resolved_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// When the first response is due (null for tickets created before SLA targets).
+    #[serde(default)]
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    /// When the resolution is due; counted from the reopening after a reopen.
+    #[serde(default)]
+    pub resolution_due_at: Option<DateTime<Utc>>,
+    /// Each SLA clock's state when the ticket was read.
+    #[serde(default)]
+    pub sla: SlaStates,
     /// Who the ticket is for (replies are mailed to them); null when unknown.
     pub requester: Option<Requester>,
     /// When the first reply was posted; null until then.
@@ -1037,6 +1051,9 @@ mod tests {
             resolved_at: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
+            first_response_due_at: None,
+            resolution_due_at: None,
+            sla: Default::default(),
             requester: None,
             first_responded_at: None,
         };

@@ -41,6 +41,9 @@ pub fn ticket(t: store::Ticket) -> dto::Ticket {
         resolved_at,
         created_at,
         updated_at,
+        first_response_due_at,
+        resolution_due_at,
+        sla,
         requester,
         first_responded_at,
     } = t;
@@ -61,6 +64,9 @@ pub fn ticket(t: store::Ticket) -> dto::Ticket {
         resolved_at,
         created_at,
         updated_at,
+        first_response_due_at,
+        resolution_due_at,
+        sla,
         requester: requester.map(self::requester),
         first_responded_at,
     }

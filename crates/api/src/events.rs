@@ -19,8 +19,13 @@ use crate::extract::Auth;
 use crate::stream_auth::CredentialWatch;
 
 const RESUME_MAX: u64 = 500;
-const LIVE_TYPES: [&str; 4] =
-    ["ticket.created", "ticket.updated", "ticket.comment_created", "ticket.comment_updated"];
+const LIVE_TYPES: [&str; 5] = [
+    "ticket.created",
+    "ticket.updated",
+    "ticket.comment_created",
+    "ticket.comment_updated",
+    "ticket.sla_breached",
+];
 /// How many sent event ids a stream remembers, to send none twice.
 const SENT_MEMORY: usize = 2 * RESUME_MAX as usize;
 
@@ -97,8 +102,8 @@ fn frame(event: &OutboxEvent) -> web::Bytes {
 ///
 /// `EventSource`, which cannot send headers, passes a single-use `?link_token=` from
 /// `POST /auth/link-tokens` instead (`?access_token=` is refused). Each event has `id:` (send
-/// it back as `Last-Event-ID` to resume after a disconnect), `event:` (`ticket.created` or
-/// `ticket.updated`) and `data:` — the same JSON as a webhook delivery. A comment line is sent
+/// it back as `Last-Event-ID` to resume after a disconnect), `event:` (`ticket.created`,
+/// `ticket.updated`, `ticket.comment_created`, `ticket.comment_updated` or `ticket.sla_breached`) and `data:` — the same JSON as a webhook delivery. A comment line is sent
 /// every 15 s to keep proxies from closing the stream. The stream ends when the credential
 /// that opened it (directly or through its link token) stops working: the session expires,
 /// the API token is revoked, the member is removed or changes their password (checked every

@@ -6,12 +6,14 @@
 
 pub mod agents;
 pub mod auth;
+pub mod bulk;
 pub mod comments;
 pub mod conversations;
 pub mod convert;
 pub mod cta;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod extract;
 pub mod health;
 pub mod inbound;
@@ -21,12 +23,14 @@ pub mod logging;
 pub mod notifications;
 pub mod openapi;
 pub mod security;
+pub mod sla;
 pub mod spa;
 pub mod stream_auth;
 pub mod tickets;
 pub mod timeout;
 pub mod tokens;
 pub mod users;
+pub mod views;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -201,9 +205,15 @@ where
             .service(link_tokens::create_link_token)
             .service(tickets::list_tickets)
             .service(tickets::create_ticket)
+            // Before `/tickets/{key}`, whose pattern their paths also match.
+            .service(export::export_tickets)
+            .service(bulk::bulk_update_tickets)
+            .service(bulk::get_job)
             .service(tickets::get_ticket)
             .service(tickets::update_ticket)
             .service(tickets::list_ticket_events)
+            .service(sla::get_sla_policy)
+            .service(sla::put_sla_policy)
             .service(comments::list_comments)
             .service(comments::create_comment)
             .service(conversations::create_conversation)
@@ -234,6 +244,11 @@ where
             .service(notifications::list_channel_deliveries)
             .service(notifications::create_lead_event)
             .service(events::stream_events)
+            .service(views::list_views)
+            .service(views::create_view)
+            .service(views::get_view)
+            .service(views::update_view)
+            .service(views::delete_view)
             .service(inbound::receive_inbound_email)
             .wrap(actix_web::middleware::from_fn(move |req, next| timeout::bound(request_timeout, req, next)))
             .wrap(cors)

@@ -15,10 +15,12 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Sign-in and the caller's identity"),
         (name = "tickets", description = "Support tickets"),
+        (name = "sla", description = "SLA targets: due times for first response and resolution"),
         (name = "conversations", description = "Chats recorded by the chat backend; the operators' Inbox and handoff"),
         (name = "agents", description = "Chat bots, their tools and tool invocations"),
         (name = "cta-rules", description = "Call-to-action buttons that open tickets"),
         (name = "notifications", description = "Webhook and Slack channels, deliveries, lead events, and the live event stream"),
+        (name = "views", description = "Saved views of the ticket list, personal or shared"),
         (name = "inbound", description = "Inbound e-mail handed in by an MTA or a mail relay (`inbound:write` tokens)"),
         (name = "users", description = "Workspace members"),
         (name = "api-tokens", description = "Integration tokens (admin)"),

@@ -18,6 +18,8 @@ pub mod inbound;
 pub mod list;
 pub mod mail;
 pub mod notification;
+pub mod queue;
+pub mod sla;
 pub mod team;
 pub mod thread;
 pub mod ticket;

@@ -37,10 +37,40 @@ pub enum Sort {
     UpdatedDesc,
     /// Most urgent first, then newest.
     PriorityDesc,
+    /// The earliest running SLA due time first; tickets with no running clock last, newest
+    /// first.
+    Due,
+}
+
+/// `sla=`: tickets by where their running SLA clock stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaFilter {
+    /// Open or pending with a running clock past its due time.
+    Breached,
+    /// A running clock due in (now, now + 60 min].
+    DueSoon,
+}
+
+impl SlaFilter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaFilter::Breached => "breached",
+            SlaFilter::DueSoon => "due_soon",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim() {
+            "breached" => Ok(SlaFilter::Breached),
+            "due_soon" => Ok(SlaFilter::DueSoon),
+            other => Err(format!("unknown sla filter `{other}`: expected breached or due_soon")),
+        }
+    }
 }
 
 impl Sort {
-    pub const ALL: [Sort; 4] = [Sort::CreatedDesc, Sort::CreatedAsc, Sort::UpdatedDesc, Sort::PriorityDesc];
+    pub const ALL: [Sort; 5] =
+        [Sort::CreatedDesc, Sort::CreatedAsc, Sort::UpdatedDesc, Sort::PriorityDesc, Sort::Due];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -48,6 +78,7 @@ impl Sort {
             Sort::CreatedAsc => "created_at",
             Sort::UpdatedDesc => "-updated_at",
             Sort::PriorityDesc => "-priority",
+            Sort::Due => "due",
         }
     }
 
@@ -70,6 +101,10 @@ pub struct Cursor {
     /// Priority rank of the last row (for `-priority`).
     #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
     pub priority_rank: Option<i16>,
+    /// `sort=due`: the last row had no running clock (`at` is then its `created_at`, else its
+    /// next due time).
+    #[serde(rename = "n", default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_clock: bool,
     #[serde(rename = "i")]
     pub id: TicketId,
 }
@@ -103,6 +138,8 @@ pub struct TicketListQuery {
     pub assignee: Option<AssigneeFilter>,
     /// Lower-cased search text (substring of subject, body or reference).
     pub q: Option<String>,
+    /// `sla=breached|due_soon`.
+    pub sla: Option<SlaFilter>,
     pub sort: Sort,
     pub paging: Paging,
 }
@@ -111,11 +148,23 @@ impl TicketListQuery {
     /// Parses query-string pairs. `status` and `priority` may repeat or hold comma lists.
     /// Unknown parameters are ignored, as HTTP clients add their own.
     pub fn parse(pairs: &[(String, String)]) -> Result<Self, ValidationError> {
+        Self::parse_pairs(pairs, false)
+    }
+
+    /// [`Self::parse`], stricter, for a query kept to be run again (a saved view, a bulk
+    /// job, an export): an unknown parameter, `page` or `cursor` is an error named after it.
+    pub fn parse_stored(pairs: &[(String, String)]) -> Result<Self, ValidationError> {
+        Self::parse_pairs(pairs, true)
+    }
+
+    fn parse_pairs(pairs: &[(String, String)], strict: bool) -> Result<Self, ValidationError> {
+        let mut unknown: Vec<&str> = Vec::new();
         let mut errors = FieldErrors::new();
         let mut statuses = Vec::new();
         let mut priorities = Vec::new();
         let mut assignee = None;
         let mut q = None;
+        let mut sla = None;
         let mut sort = Sort::default();
         let mut page = None;
         let mut per_page = None;
@@ -140,6 +189,7 @@ impl TicketListQuery {
                 }
                 "assignee" => assignee = errors.check("assignee", parse_assignee(value)),
                 "q" => q = errors.check("q", parse_q(value)),
+                "sla" => sla = errors.check("sla", SlaFilter::parse(value)),
                 "sort" => {
                     if let Some(s) = errors.check("sort", Sort::parse(value)) {
                         sort = s;
@@ -153,7 +203,17 @@ impl TicketListQuery {
                         cursor = errors.check("cursor", Cursor::decode(value));
                     }
                 }
-                _ => {}
+                other => unknown.push(other),
+            }
+        }
+        if strict {
+            for key in unknown {
+                errors.add(key, "unknown parameter");
+            }
+            for (key, given) in [("page", page.is_some()), ("cursor", use_cursor)] {
+                if given || pairs.iter().any(|(k, _)| k == key) {
+                    errors.add(key, "a stored query lists from the top: leave out `page` and `cursor`");
+                }
             }
         }
 
@@ -181,7 +241,7 @@ impl TicketListQuery {
         } else {
             Paging::Page { page: page.unwrap_or(1), per_page }
         };
-        errors.into_result(|| TicketListQuery { statuses, priorities, assignee, q, sort, paging })
+        errors.into_result(|| TicketListQuery { statuses, priorities, assignee, q, sla, sort, paging })
     }
 
     pub fn per_page(&self) -> u64 {
@@ -209,7 +269,8 @@ fn parse_q(value: &str) -> Result<String, String> {
     crate::validation::no_nul(value, "the search text")?;
     let q = value.trim();
     let len = q.chars().count();
-    if len < Q_MIN {
+    // `#7` names a ticket by number: shorter than a search, and still a lookup.
+    if len < Q_MIN && !matches!(reference_lookup(q), Some(RefLookup::Number(_))) {
         return Err(format!("the search text must be at least {Q_MIN} characters"));
     }
     // The maximum applies to the text as sent, as the API documents it.
@@ -217,6 +278,49 @@ fn parse_q(value: &str) -> Result<String, String> {
         return Err(format!("the search text must be at most {Q_MAX} characters"));
     }
     Ok(q.to_lowercase())
+}
+
+/// A search text that names one ticket: `#123`, or a whole reference (`acme-123`, any case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefLookup {
+    /// `#` and digits: this workspace's ticket with that number.
+    Number(i64),
+    /// `PREFIX-123`: the ticket with that number, when `PREFIX` is this workspace's prefix.
+    Reference { prefix: String, number: i64 },
+}
+
+impl RefLookup {
+    pub fn number(&self) -> i64 {
+        match self {
+            RefLookup::Number(n) | RefLookup::Reference { number: n, .. } => *n,
+        }
+    }
+
+    /// Whether the text is also searched as a substring: a lookup shorter than a search
+    /// (`#7`) finds its ticket alone.
+    pub fn searches_too(q: &str) -> bool {
+        q.chars().count() >= Q_MIN
+    }
+}
+
+/// The ticket a search text names, if it is a whole reference or `#` and digits.
+pub fn reference_lookup(q: &str) -> Option<RefLookup> {
+    let q = q.trim();
+    let positive = |digits: &str| -> Option<i64> {
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse::<i64>().ok().filter(|n| *n > 0)
+    };
+    if let Some(digits) = q.strip_prefix('#') {
+        return positive(digits).map(RefLookup::Number);
+    }
+    let (prefix, digits) = q.rsplit_once('-')?;
+    let number = positive(digits)?;
+    if prefix.is_empty() || !prefix.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    Some(RefLookup::Reference { prefix: prefix.to_ascii_uppercase(), number })
 }
 
 fn parse_number(value: &str, min: u64, max: u64) -> Result<u64, String> {
@@ -262,10 +366,29 @@ mod tests {
             ("sort", "subject"),
             ("page", "0"),
             ("per_page", "101"),
+            ("sla", "late"),
         ])
         .unwrap_err();
         let fields: Vec<&str> = err.0.0.keys().map(String::as_str).collect();
-        assert_eq!(fields, ["assignee", "page", "per_page", "priority", "q", "sort", "status"]);
+        assert_eq!(fields, ["assignee", "page", "per_page", "priority", "q", "sla", "sort", "status"]);
+    }
+
+    #[test]
+    fn sla_filters_and_the_due_sort() {
+        assert_eq!(q(&[("sla", "breached")]).unwrap().sla, Some(SlaFilter::Breached));
+        assert_eq!(q(&[("sla", "due_soon")]).unwrap().sla, Some(SlaFilter::DueSoon));
+        assert_eq!(q(&[]).unwrap().sla, None);
+        assert_eq!(q(&[("sort", "due")]).unwrap().sort, Sort::Due);
+        let cursor = Cursor {
+            sort: "due".into(),
+            at: crate::time::now(),
+            priority_rank: None,
+            no_clock: true,
+            id: TicketId::new(),
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
+        let parsed = q(&[("sort", "due"), ("cursor", &cursor.encode())]).unwrap();
+        assert_eq!(parsed.paging, Paging::After { cursor: Some(cursor), per_page: PER_PAGE_DEFAULT });
     }
 
     #[test]
@@ -287,11 +410,30 @@ mod tests {
     }
 
     #[test]
+    fn references_and_numbers_are_lookups() {
+        assert_eq!(
+            reference_lookup("acme-123"),
+            Some(RefLookup::Reference { prefix: "ACME".into(), number: 123 })
+        );
+        assert_eq!(reference_lookup("#7"), Some(RefLookup::Number(7)));
+        for not_one in ["#", "#0", "#7a", "acme-", "-12", "ac me-12", "acme-1x", "refund", "#-3"] {
+            assert_eq!(reference_lookup(not_one), None, "{not_one}");
+        }
+        // `#7` is exempt from the search minimum; other short texts are not.
+        assert_eq!(q(&[("q", " #7 ")]).unwrap().q.as_deref(), Some("#7"));
+        assert!(q(&[("q", "#a")]).is_err());
+        assert!(q(&[("q", "a-")]).is_err());
+        assert!(!RefLookup::searches_too("#7"));
+        assert!(RefLookup::searches_too("#123"));
+    }
+
+    #[test]
     fn cursors_round_trip_and_are_checked() {
         let cursor = Cursor {
             sort: "-priority".into(),
             at: crate::time::now(),
             priority_rank: Some(3),
+            no_clock: false,
             id: TicketId::new(),
         };
         assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);

@@ -55,25 +55,34 @@ pub enum EventType {
     TicketCommentCreated,
     #[serde(rename = "ticket.comment_updated")]
     TicketCommentUpdated,
+    /// An SLA due time passed with its clock running (once per due time).
+    #[serde(rename = "ticket.sla_breached")]
+    TicketSlaBreached,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 5] = [
+    pub const ALL: [EventType; 6] = [
         EventType::LeadCreated,
         EventType::TicketCreated,
         EventType::TicketUpdated,
         EventType::TicketCommentCreated,
         EventType::TicketCommentUpdated,
+        EventType::TicketSlaBreached,
     ];
     /// What a new channel subscribes to unless told otherwise (comment events are asked for).
-    pub const DEFAULT_SUBSCRIPTION: [EventType; 3] =
-        [EventType::LeadCreated, EventType::TicketCreated, EventType::TicketUpdated];
+    pub const DEFAULT_SUBSCRIPTION: [EventType; 4] = [
+        EventType::LeadCreated,
+        EventType::TicketCreated,
+        EventType::TicketUpdated,
+        EventType::TicketSlaBreached,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::LeadCreated => "lead.created",
             EventType::TicketCreated => "ticket.created",
             EventType::TicketUpdated => "ticket.updated",
+            EventType::TicketSlaBreached => "ticket.sla_breached",
             EventType::TicketCommentCreated => "ticket.comment_created",
             EventType::TicketCommentUpdated => "ticket.comment_updated",
         }

@@ -58,6 +58,8 @@ string_enum!(
         PriorityChanged = "priority_changed",
         AssigneeChanged = "assignee_changed",
         NotesChanged = "notes_changed",
+        /// An SLA due time passed (`to`: `first_response` or `resolution`); by the system.
+        SlaBreached = "sla_breached",
         /// The requester was replaced (from → to as `Name <email>`).
         RequesterChanged = "requester_changed",
         /// A comment was added; `to` is its kind, the actor who recorded it.

@@ -163,6 +163,13 @@ pub fn event_summary(event: &OutboxEvent, strong: impl Fn(&str) -> String) -> St
             s(&ticket["subject"]),
             s(&ticket["status"])
         ),
+        "ticket.sla_breached" => format!(
+            "SLA breached on *{}*: {} due {} — {}",
+            s(&ticket["reference"]),
+            s(&data["clock"]).replace('_', " "),
+            s(&data["due_at"]),
+            s(&ticket["subject"])
+        ),
         "lead.created" => {
             let who = [s(&data["name"]), s(&data["email"]), s(&data["phone"])]
                 .into_iter()

@@ -20,7 +20,7 @@ use crate::entity::{agent, conversation, membership, message, ticket, ticket_eve
 use crate::{Store, StoreError};
 
 /// Rows per INSERT statement: under both databases' bound-parameter limits for the widest
-/// table (17 columns), and large enough that per-statement overhead vanishes.
+/// table (25 columns: 25,000 parameters), and large enough that per-statement overhead vanishes.
 const ROWS_PER_INSERT: usize = 1_000;
 /// Tickets per transaction (and per progress report).
 const TICKETS_PER_CHUNK: u64 = 10_000;
@@ -283,11 +283,20 @@ fn gen_ticket(rng: &mut StdRng, s: TicketSeed<'_>) -> (ticket::ActiveModel, Vec<
         resolved_at: Set(resolved_at),
         created_at: Set(s.created_at),
         updated_at: Set(updated_at),
+        first_response_due_at: Set(None),
+        resolution_due_at: Set(None),
+        sla_stopped_at: Set(None),
+        sla_next_due_at: Set(None),
+        sla_later_due_at: Set(None),
+        sla_alarm_at: Set(None),
+        first_response_breach_due_at: Set(None),
+        resolution_breach_due_at: Set(None),
         // Derived from the number, not drawn: the same seed gives the same tickets as before.
         requester_name: Set(None),
         requester_email: Set(Some(format!("customer{}@example.com", s.number))),
         first_responded_at: Set(None),
     };
+    let model = with_sla(model, priority, status, s.created_at, updated_at, s.now);
     let event =
         |rng: &mut StdRng, kind: EventKind, from: Option<&str>, to: &str, at| ticket_event::ActiveModel {
             id: Set(id_at(rng, at)),
@@ -305,6 +314,34 @@ fn gen_ticket(rng: &mut StdRng, s: TicketSeed<'_>) -> (ticket::ActiveModel, Vec<
         events.push(event(rng, EventKind::StatusChanged, Some("open"), status.as_str(), updated_at));
     }
     (model, events)
+}
+
+/// The SLA columns under the default policy, as the server would have kept them: clocks
+/// stopped at the resolution, and every breach before `now` already announced (so a breach
+/// pass over fresh benchmark data has nothing to catch up on).
+fn with_sla(
+    mut model: ticket::ActiveModel,
+    priority: Priority,
+    status: Status,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> ticket::ActiveModel {
+    let policy = domain::sla::SlaPolicy::default();
+    let first_response = policy.first_response_due(priority, created_at);
+    let resolution = policy.resolution_due(priority, created_at);
+    model.first_response_due_at = Set(Some(first_response));
+    model.resolution_due_at = Set(Some(resolution));
+    if matches!(status, Status::Open | Status::Pending) {
+        model.sla_next_due_at = Set(Some(first_response.min(resolution)));
+        model.sla_later_due_at = Set(Some(first_response.max(resolution)));
+        model.first_response_breach_due_at = Set((first_response < now).then_some(first_response));
+        model.resolution_breach_due_at = Set((resolution < now).then_some(resolution));
+        model.sla_alarm_at = Set([first_response, resolution].into_iter().filter(|due| *due >= now).min());
+    } else {
+        model.sla_stopped_at = Set(Some(updated_at));
+    }
+    model
 }
 
 fn gen_conversation(

@@ -225,6 +225,14 @@ mod tests {
             requester_name: None,
             requester_email: None,
             first_responded_at: None,
+            first_response_due_at: None,
+            resolution_due_at: None,
+            sla_stopped_at: None,
+            sla_next_due_at: None,
+            sla_later_due_at: None,
+            sla_alarm_at: None,
+            first_response_breach_due_at: None,
+            resolution_breach_due_at: None,
         };
         let err = crate::Ticket::try_from(row).expect_err("an unknown status");
         assert!(matches!(&err, StoreError::CorruptRow(m) if m.contains("archived")), "{err:?}");

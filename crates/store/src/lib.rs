@@ -5,11 +5,13 @@
 pub mod accounts;
 pub mod agents;
 pub mod bulk;
+pub mod bulk_edit;
 pub mod conversations;
 pub mod cta;
 mod demo;
 mod entity;
 mod error;
+pub mod export;
 pub mod inbound;
 pub mod notifications;
 pub mod outbound;
@@ -17,10 +19,12 @@ mod password;
 pub mod paths;
 pub mod records;
 pub mod security;
+pub mod sla;
 pub mod team;
 pub mod thread;
 pub mod tickets;
 pub mod tokens;
+pub mod views;
 
 use std::time::Duration;
 

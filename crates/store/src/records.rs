@@ -69,6 +69,10 @@ pub struct Ticket {
     pub updated_at: DateTime<Utc>,
     pub requester: Option<domain::thread::Requester>,
     pub first_responded_at: Option<DateTime<Utc>>,
+    pub first_response_due_at: Option<DateTime<Utc>>,
+    pub resolution_due_at: Option<DateTime<Utc>>,
+    /// The SLA states when the ticket was read.
+    pub sla: domain::sla::SlaStates,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -193,7 +193,12 @@ impl Store {
             active.first_responded_at = Set(Some(now));
         }
         active.updated_at = Set(now);
-        let ticket: Ticket = ticket::Entity::update(active).exec(&tx).await?.try_into()?;
+        ticket::Entity::update(active).exec(&tx).await?;
+        // The SLA clocks follow: a first reply meets the first response, a reopening counts
+        // a new resolution due time from now (a follow-up already has a new ticket's).
+        let before = crate::sla::SlaBefore { status: target.status, priority: target.priority };
+        self.sla_sync(&tx, ws, target.id, before, now).await?;
+        let ticket: Ticket = self.find_ticket(&tx, ws, &TicketKey::Id(target.id), false).await?.try_into()?;
 
         let comment = Comment {
             id: new.id,

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use domain::conversation::MessageRole;
-use domain::list::{AssigneeFilter, Cursor, EXACT_TOTAL_LIMIT, Paging, Sort, TicketListQuery};
+use domain::list::{
+    AssigneeFilter, Cursor, EXACT_TOTAL_LIMIT, Paging, RefLookup, Sort, TicketListQuery, reference_lookup,
+};
 use domain::thread::Requester;
 use domain::ticket::{
     Change, EventKind, NewTicket, Priority, Source, Status, TicketKey, TicketPatch, TicketState,
@@ -95,6 +97,9 @@ pub enum Created {
 impl TryFrom<ticket::Model> for Ticket {
     type Error = StoreError;
     fn try_from(m: ticket::Model) -> Result<Self, StoreError> {
+        let status: Status =
+            m.status.parse().map_err(|e: String| StoreError::CorruptRow(format!("status: {e}")))?;
+        let sla = crate::sla::states(&m, status, domain::time::now());
         let ticket::Model {
             id,
             workspace_id,
@@ -104,7 +109,7 @@ impl TryFrom<ticket::Model> for Ticket {
             conversation_id,
             subject,
             body,
-            status,
+            status: _,
             priority,
             assigned_to_user_id,
             notes,
@@ -112,6 +117,14 @@ impl TryFrom<ticket::Model> for Ticket {
             resolved_at,
             created_at,
             updated_at,
+            first_response_due_at,
+            resolution_due_at,
+            sla_stopped_at: _,
+            sla_next_due_at: _,
+            sla_later_due_at: _,
+            sla_alarm_at: _,
+            first_response_breach_due_at: _,
+            resolution_breach_due_at: _,
             requester_name,
             requester_email,
             first_responded_at,
@@ -125,7 +138,7 @@ impl TryFrom<ticket::Model> for Ticket {
             conversation_id: conversation_id.map(ConversationId),
             subject,
             body,
-            status: status.parse().map_err(|e: String| StoreError::CorruptRow(format!("status: {e}")))?,
+            status,
             priority: Priority::from_rank(priority)
                 .ok_or_else(|| StoreError::CorruptRow(format!("priority rank {priority}")))?,
             assigned_to_user_id: assigned_to_user_id.map(UserId),
@@ -134,6 +147,9 @@ impl TryFrom<ticket::Model> for Ticket {
             resolved_at,
             created_at,
             updated_at,
+            first_response_due_at,
+            resolution_due_at,
+            sla,
             requester: Requester::from_parts(requester_name, requester_email),
             first_responded_at,
         })
@@ -169,7 +185,11 @@ pub(crate) fn event_model(
     }
 }
 
-async fn ensure_member<C: ConnectionTrait>(db: &C, ws: WorkspaceId, user: UserId) -> Result<(), StoreError> {
+pub(crate) async fn ensure_member<C: ConnectionTrait>(
+    db: &C,
+    ws: WorkspaceId,
+    user: UserId,
+) -> Result<(), StoreError> {
     let found = membership::Entity::find_by_id((ws.0, user.0)).one(db).await?;
     if found.is_none() {
         return Err(ValidationError::field("assigned_to_user_id", "is not a member of this workspace").into());
@@ -357,6 +377,8 @@ impl Store {
         let prefix: String = row.try_get("", "ticket_prefix")?;
 
         let status = if input.assignee.is_some() { Status::Pending } else { Status::Open };
+        let sla_policy = self.sla_policy_in(db, ws).await?;
+        let sla = crate::sla::new_ticket_columns(&sla_policy, input.ticket.priority, now);
         let mut metadata = input.metadata;
         metadata.insert("source".into(), serde_json::Value::String(input.source.as_str().into()));
         let (requester_name, requester_email) = match input.requester {
@@ -380,6 +402,14 @@ impl Store {
             resolved_at: Set(None),
             created_at: Set(now),
             updated_at: Set(now),
+            first_response_due_at: Set(sla.first_response_due_at),
+            resolution_due_at: Set(sla.resolution_due_at),
+            sla_stopped_at: Set(None),
+            sla_next_due_at: Set(sla.next_due_at),
+            sla_later_due_at: Set(sla.later_due_at),
+            sla_alarm_at: Set(sla.alarm_at),
+            first_response_breach_due_at: Set(None),
+            resolution_breach_due_at: Set(None),
             requester_name: Set(requester_name),
             requester_email: Set(requester_email),
             first_responded_at: Set(None),
@@ -545,6 +575,22 @@ impl Store {
         if let Some(Some(assignee)) = patch.assignee {
             ensure_member(tx, ws, assignee).await?;
         }
+        self.patch_row(tx, ws, model, patch, actor, domain::time::now()).await
+    }
+
+    /// One ticket's change inside `tx`, on its locked row (an assignee already checked to
+    /// be a member): the status rules, one activity-log event per changed field and the
+    /// `ticket.updated` outbox event. Nothing is written when nothing changes (no event).
+    /// A `PATCH` and every ticket of a bulk edit go through here.
+    pub(crate) async fn patch_row<C: ConnectionTrait>(
+        &self,
+        tx: &C,
+        ws: WorkspaceId,
+        model: ticket::Model,
+        patch: &TicketPatch,
+        actor: Actor,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(Ticket, Option<crate::notifications::OutboxEvent>), StoreError> {
         let current: Ticket = model.clone().try_into()?;
         let state = TicketState {
             status: current.status,
@@ -554,11 +600,20 @@ impl Store {
             resolved_at: current.resolved_at,
             requester: current.requester.clone(),
         };
-        let now = domain::time::now();
         let (next, changes) = state.apply(patch, now);
         if changes.is_empty() {
             return Ok((current, None));
         }
+        let before = crate::sla::SlaBefore { status: current.status, priority: current.priority };
+        let mut after = model.clone();
+        after.resolved_at = next.resolved_at;
+        let sla_policy = if crate::sla::needs_policy(before, &after, next.status, next.priority) {
+            Some(self.sla_policy_in(tx, ws).await?)
+        } else {
+            None
+        };
+        let sla =
+            crate::sla::sla_columns(before, &after, next.status, next.priority, sla_policy.as_ref(), now);
         let mut active: ticket::ActiveModel = model.into();
         active.status = Set(next.status.as_str().to_owned());
         active.priority = Set(next.priority.rank());
@@ -572,6 +627,7 @@ impl Store {
         active.requester_name = Set(requester_name);
         active.requester_email = Set(requester_email);
         active.updated_at = Set(now);
+        sla.set(&mut active);
         let updated: Ticket = ticket::Entity::update(active).exec(tx).await?.try_into()?;
         let events: Vec<_> = changes.iter().map(|c| event_model(ws, current.id, c, actor, now)).collect();
         ticket_event::Entity::insert_many(events).exec_without_returning(tx).await?;
@@ -647,12 +703,151 @@ impl Store {
 
     /// One page of the workspace's tickets. `AssigneeFilter::Me` must have been resolved
     /// to the caller's id by then.
+    ///
+    /// A `q` that names a ticket (`ACME-12`, `#12`) lists that ticket first (when the other
+    /// filters let it through), found by its number, then the text's other matches.
     pub async fn list_tickets(
         &self,
         ws: WorkspaceId,
         query: &TicketListQuery,
     ) -> Result<TicketPage, StoreError> {
-        let filter = self.list_filter(ws, query, Matches::Drive)?;
+        self.list_tickets_at(ws, query, domain::time::now()).await
+    }
+
+    /// [`Self::list_tickets`] as of `now` (the instant the `sla` filters compare with).
+    pub async fn list_tickets_at(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketListQuery,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<TicketPage, StoreError> {
+        let Some(pinned) = self.pinned(ws, query, now).await? else {
+            return self.list_page(ws, query, None, now).await;
+        };
+        let first_page =
+            matches!(query.paging, Paging::Page { page: 1, .. } | Paging::After { cursor: None, .. });
+        let hit = pinned.hit.map(Ticket::try_from).transpose()?;
+        let mut page = if pinned.search {
+            self.list_page(ws, query, hit.as_ref().map(|t| t.id), now).await?
+        } else {
+            TicketPage { tickets: Vec::new(), total: 0, total_exact: true, next_cursor: None }
+        };
+        if let Some(hit) = hit {
+            page.total += 1;
+            if first_page {
+                page.tickets.insert(0, hit);
+            }
+        }
+        Ok(page)
+    }
+
+    /// How many tickets `query` lists (its `meta.total`, `total_exact`), without the page.
+    pub async fn count_tickets(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketListQuery,
+    ) -> Result<(u64, bool), StoreError> {
+        let pinned = self.pinned(ws, query, domain::time::now()).await?;
+        let (search, hit) = match &pinned {
+            Some(p) => (p.search, p.hit.as_ref().map(|h| TicketId(h.id))),
+            None => (true, None),
+        };
+        let (mut total, exact) = if search {
+            let mut filter = self.list_filter(ws, query, Matches::Drive)?;
+            if let Some(hit) = hit {
+                filter = filter.add(ticket::Column::Id.ne(hit.0));
+            }
+            match (self.backend, &query.q) {
+                (Backend::Sqlite, Some(_)) => self.count_search_sqlite(filter).await?,
+                _ => self.count(filter).await?,
+            }
+        } else {
+            (0, true)
+        };
+        if hit.is_some() {
+            total += 1;
+        }
+        Ok((total, exact))
+    }
+
+    /// The ticket a `q` names (see [`domain::list::reference_lookup`]), looked up by its
+    /// number under the query's other filters; `None` when `q` names no ticket.
+    async fn pinned(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketListQuery,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Pinned>, StoreError> {
+        let Some(q) = &query.q else { return Ok(None) };
+        let Some(lookup) = reference_lookup(q) else { return Ok(None) };
+        let hit = ticket::Entity::find()
+            .filter(self.reference_filter(ws, query, &lookup, now)?)
+            .one(&self.db)
+            .await?;
+        Ok(Some(Pinned { hit, search: RefLookup::searches_too(q) }))
+    }
+
+    /// The query's filters but `q`, and the ticket `lookup` names (by the unique
+    /// `(workspace_id, number)` index; a reference must carry this workspace's prefix).
+    fn reference_filter(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketListQuery,
+        lookup: &RefLookup,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Condition, StoreError> {
+        let others = TicketListQuery { q: None, ..query.clone() };
+        let mut cond = self
+            .list_filter_at(ws, &others, Matches::Drive, now)?
+            .add(ticket::Column::Number.eq(lookup.number()));
+        if let RefLookup::Reference { prefix, number } = lookup {
+            cond = cond.add(ticket::Column::Reference.eq(format!("{prefix}-{number}")));
+        }
+        Ok(cond)
+    }
+
+    /// Every ticket `query` matches, as one condition for a walk over the whole list (an
+    /// export, a bulk job): its filters, and for a `q` the text's matches or the ticket it
+    /// names. SQLite search matches are checked per row of the walked index.
+    pub(crate) fn walk_filter(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketListQuery,
+    ) -> Result<Condition, StoreError> {
+        let Some(q) = &query.q else { return self.list_filter(ws, query, Matches::Check) };
+        let others = TicketListQuery { q: None, ..query.clone() };
+        let lookup = reference_lookup(q);
+        let mut any = Condition::any();
+        if lookup.is_none() || RefLookup::searches_too(q) {
+            any = any.add(self.search(q, Matches::Check));
+        }
+        if let Some(lookup) = &lookup {
+            let mut named = Condition::all().add(ticket::Column::Number.eq(lookup.number()));
+            if let RefLookup::Reference { prefix, number } = lookup {
+                named = named.add(ticket::Column::Reference.eq(format!("{prefix}-{number}")));
+            }
+            any = any.add(named);
+        }
+        Ok(self.list_filter(ws, &others, Matches::Check)?.add(any))
+    }
+
+    /// One page of the list without a pinned ticket; `lead`, when given, is listed before
+    /// it (the ticket a `q` names): left out here, and the first page is one row shorter.
+    async fn list_page(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketListQuery,
+        lead: Option<TicketId>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<TicketPage, StoreError> {
+        let not_lead = |cond: Condition| match lead {
+            Some(id) => cond.add(ticket::Column::Id.ne(id.0)),
+            None => cond,
+        };
+        let filter = not_lead(self.list_filter_at(ws, query, Matches::Drive, now)?);
+        if query.sort == Sort::Due {
+            return self.list_by_due(query, filter).await;
+        }
         // SQLite search: the FTS table yields the matching rows in no useful order. Few
         // matches (the capped count is exact) are fetched and sorted; many are better found
         // by walking the sort's index and checking each row against them, which stops at
@@ -662,18 +857,21 @@ impl Store {
             _ => None,
         };
         let page_filter = match counted {
-            Some((_, false)) => self.list_filter(ws, query, Matches::Check)?,
+            Some((_, false)) => not_lead(self.list_filter_at(ws, query, Matches::Check, now)?),
             _ => filter.clone(),
         };
-        let per_page = query.per_page();
+        let shift = u64::from(lead.is_some());
+        let first_page =
+            matches!(query.paging, Paging::Page { page: 1, .. } | Paging::After { cursor: None, .. });
+        let per_page = if first_page { query.per_page().saturating_sub(shift) } else { query.per_page() };
         let mut select = ticket::Entity::find().filter(page_filter.clone());
         select = match &query.paging {
-            Paging::Page { page, per_page } if *page > 1 => {
+            Paging::Page { page, per_page: size } if *page > 1 => {
                 // A deferred join: the skipped rows are counted off the index alone (the
                 // list indexes end in `id`), and only the page's own rows are read whole.
                 let ids = order(ticket::Entity::find().select_only().column(ticket::Column::Id), query.sort)
                     .filter(page_filter)
-                    .offset((page - 1) * per_page)
+                    .offset((page - 1) * size - shift)
                     .limit(per_page + 1)
                     .into_query();
                 ticket::Entity::find()
@@ -698,11 +896,22 @@ impl Store {
         Ok(TicketPage { tickets, total, total_exact, next_cursor })
     }
 
+    #[allow(dead_code)]
     fn list_filter(
         &self,
         ws: WorkspaceId,
         query: &TicketListQuery,
         matches: Matches,
+    ) -> Result<Condition, StoreError> {
+        self.list_filter_at(ws, query, matches, domain::time::now())
+    }
+
+    fn list_filter_at(
+        &self,
+        ws: WorkspaceId,
+        query: &TicketListQuery,
+        matches: Matches,
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Condition, StoreError> {
         let mut cond = Condition::all()
             .add(ticket::Column::WorkspaceId.eq(ws.0))
@@ -720,6 +929,9 @@ impl Store {
         }
         if let Some(q) = &query.q {
             cond = cond.add(self.search(q, matches));
+        }
+        if let Some(sla) = query.sla {
+            cond = cond.add(crate::sla::list_condition(sla, now));
         }
         Ok(cond)
     }
@@ -753,7 +965,7 @@ impl Store {
 
     /// Rows strictly after the cursor in the sort order (a row-value comparison, which
     /// walks the index from the cursor on, whatever the depth).
-    fn after(&self, sort: Sort, cursor: &Cursor) -> SimpleExpr {
+    pub(crate) fn after(&self, sort: Sort, cursor: &Cursor) -> SimpleExpr {
         let (columns, op, mut values): (&str, &str, Vec<Value>) = match sort {
             Sort::CreatedDesc => ("created_at, id", "<", vec![cursor.at.into()]),
             Sort::CreatedAsc => ("created_at, id", ">", vec![cursor.at.into()]),
@@ -763,6 +975,8 @@ impl Store {
                 "<",
                 vec![cursor.priority_rank.unwrap_or_default().into(), cursor.at.into()],
             ),
+            Sort::Due if cursor.no_clock => ("created_at, id", "<", vec![cursor.at.into()]),
+            Sort::Due => ("sla_next_due_at, id", ">", vec![cursor.at.into()]),
         };
         values.push(cursor.id.0.into());
         let placeholders: Vec<String> = (1..=values.len())
@@ -781,7 +995,7 @@ impl Store {
     /// the capped count is skipped: a big list costs the page query and a plan, nothing more.
     /// (The planner's statistics cover status, priority and assignee; for substring search
     /// `pg_trgm` estimates, within a factor of 1.5 on the benchmark data, see bench/.)
-    async fn count(&self, filter: Condition) -> Result<(u64, bool), StoreError> {
+    pub(crate) async fn count(&self, filter: Condition) -> Result<(u64, bool), StoreError> {
         let mut estimate = None;
         if self.backend == Backend::Postgres {
             estimate = self.estimate(filter.clone()).await?;
@@ -871,6 +1085,13 @@ fn cache_key(statement: &Statement) -> String {
     format!("{}\u{0}{:?}", statement.sql, statement.values)
 }
 
+/// A `q` that names a ticket: that ticket, if the other filters let it through, and whether
+/// the text is searched as well.
+struct Pinned {
+    hit: Option<ticket::Model>,
+    search: bool,
+}
+
 /// How a SQLite search's FTS matches enter the list query.
 #[derive(Debug, Clone, Copy)]
 enum Matches {
@@ -885,7 +1106,7 @@ enum Matches {
 /// and answers `total` past 10,000 matches, is kept.
 pub const ESTIMATE_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
-fn order(select: sea_orm::Select<ticket::Entity>, sort: Sort) -> sea_orm::Select<ticket::Entity> {
+pub(crate) fn order(select: sea_orm::Select<ticket::Entity>, sort: Sort) -> sea_orm::Select<ticket::Entity> {
     use ticket::Column as C;
     match sort {
         Sort::CreatedDesc => select.order_by_desc(C::CreatedAt).order_by_desc(C::Id),
@@ -894,6 +1115,8 @@ fn order(select: sea_orm::Select<ticket::Entity>, sort: Sort) -> sea_orm::Select
         Sort::PriorityDesc => {
             select.order_by_desc(C::Priority).order_by_desc(C::CreatedAt).order_by_desc(C::Id)
         }
+        // The running part of `sort=due` (see `list_by_due` for the whole order).
+        Sort::Due => select.order_by_asc(C::SlaNextDueAt).order_by_asc(C::Id),
     }
 }
 
@@ -902,8 +1125,10 @@ fn cursor_after(sort: Sort, last: &Ticket) -> Cursor {
         Sort::CreatedDesc | Sort::CreatedAsc => (last.created_at, None),
         Sort::UpdatedDesc => (last.updated_at, None),
         Sort::PriorityDesc => (last.created_at, Some(last.priority.rank())),
+        // `list_by_due` makes its own cursors (from the row's next due time).
+        Sort::Due => (last.created_at, None),
     };
-    Cursor { sort: sort.as_str().to_owned(), at, priority_rank, id: last.id }
+    Cursor { sort: sort.as_str().to_owned(), at, priority_rank, no_clock: false, id: last.id }
 }
 
 fn escape_like(q: &str) -> String {

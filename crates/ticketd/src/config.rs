@@ -19,6 +19,8 @@ pub struct Config {
     pub log_json: bool,
     /// How often `serve` purges expired conversations.
     pub purge_interval: std::time::Duration,
+    /// How often the SLA breach pass runs (`TICKETD_SLA_CHECK_INTERVAL_SECONDS`, default 30).
+    pub sla_check_interval: std::time::Duration,
     /// `TICKETD_WEBHOOK_ALLOW_PRIVATE`: accept webhook URLs on loopback/private addresses.
     pub webhooks_allow_private: bool,
     /// `TICKETD_STATIC_DIR`: serve the admin app from this directory instead of the files
@@ -105,6 +107,15 @@ impl Config {
                     .context("TICKETD_PURGE_INTERVAL_SECONDS must be a positive number of seconds")?,
             ),
             None => std::time::Duration::from_secs(600),
+        };
+        let sla_check_interval = match var("TICKETD_SLA_CHECK_INTERVAL_SECONDS") {
+            Some(v) => std::time::Duration::from_secs(
+                v.parse::<u64>()
+                    .ok()
+                    .filter(|s| *s > 0)
+                    .context("TICKETD_SLA_CHECK_INTERVAL_SECONDS must be a positive number of seconds")?,
+            ),
+            None => std::time::Duration::from_secs(30),
         };
         let flag = |name: &str| match var(name).as_deref().map(str::to_ascii_lowercase) {
             None => Ok(false),
@@ -217,6 +228,7 @@ impl Config {
             static_dir,
             webhooks_allow_private,
             purge_interval,
+            sla_check_interval,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             bind: var("TICKETD_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             jwt_secret: var("TICKETD_JWT_SECRET"),
@@ -421,6 +433,7 @@ mod tests {
             session_ttl_seconds: 60,
             log_json: false,
             purge_interval: std::time::Duration::from_secs(600),
+            sla_check_interval: std::time::Duration::from_secs(30),
             webhooks_allow_private: false,
             static_dir: None,
             security: api::SecuritySettings::default(),

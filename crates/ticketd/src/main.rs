@@ -58,14 +58,34 @@ enum Command {
         #[arg(long, value_parser = parse_rfc3339)]
         as_of: Option<chrono::DateTime<chrono::Utc>>,
     },
+    /// Announce the SLA due times that passed (`ticket.sla_breached`: webhooks, live events,
+    /// activity log), each once; one pass (the server also runs it periodically).
+    SlaCheck {
+        /// Run as if it were this time (RFC 3339, e.g. 2026-11-27T12:00:00Z).
+        #[arg(long, value_parser = parse_rfc3339)]
+        as_of: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// Load many realistic tickets fast, for benchmarks: mixed statuses, priorities,
     /// assignees (the workspace's members) and words, spread over the past year; some linked
     /// to a conversation with its transcript.
     SeedBulk(SeedBulk),
+    /// Write every ticket of a list query as CSV to stdout (a progress bar on stderr):
+    /// `ticketd export --workspace ACME --query 'status=open' > tickets.csv`.
+    Export(ExportArgs),
     /// Take one inbound e-mail from standard input (for an MTA's pipe): a customer comment on
     /// the ticket it answers, or a new ticket. Exit codes per sysexits.h: 0 taken or ignored,
     /// 65 unparsable or over 10 MiB, 67 no such workspace, 75 database unavailable (retry).
     MailIn(MailIn),
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// The workspace's ticket prefix.
+    #[arg(long)]
+    workspace: String,
+    /// A list query string, as for `GET /tickets` (default: every ticket but closed ones).
+    #[arg(long, default_value = "")]
+    query: String,
 }
 
 #[derive(Debug, Args)]
@@ -238,7 +258,15 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             eprintln!("purged {purged} expired conversation(s) as of {}", as_of.to_rfc3339());
             Ok(())
         }
+        Command::SlaCheck { as_of } => {
+            let store = open_store(&config).await?;
+            let as_of = as_of.unwrap_or_else(domain::time::now);
+            let announced = store.sla_check(as_of).await?;
+            eprintln!("announced {announced} SLA breach(es) as of {}", as_of.to_rfc3339());
+            Ok(())
+        }
         Command::SeedBulk(args) => seed_bulk(&config, args).await,
+        Command::Export(args) => export(&config, args).await,
         Command::MailIn(_) => bail!("mail-in has exit codes of its own: main runs it"),
         Command::Migrate => {
             open_store(&config).await?;
@@ -350,6 +378,45 @@ async fn seed_bulk(config: &Config, args: SeedBulk) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn export(config: &Config, args: ExportArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let store = open_store(config).await?;
+    let ws = match store.workspace_by_prefix(&args.workspace).await {
+        Err(store::StoreError::NotFound) => bail!("no workspace with prefix {}", args.workspace),
+        other => other?,
+    };
+    let query = store::bulk_edit::parse_stored_query(&args.query)
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("--query")?;
+    if query.assignee == Some(domain::list::AssigneeFilter::Me) {
+        bail!("--query: `assignee=me` needs a signed-in user; pass a user id");
+    }
+    let (total, exact) = store.count_tickets(ws.id, &query).await?;
+    let bar = indicatif::ProgressBar::new(total).with_style(indicatif::ProgressStyle::with_template(
+        "{elapsed_precise} [{wide_bar}] {human_pos}/{human_len} tickets ({per_sec}, eta {eta})",
+    )?);
+    let started = std::time::Instant::now();
+    let mut walk = store.export_walk(ws.id, &query)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    while let Some(chunk) = walk.next_chunk().await? {
+        out.write_all(&chunk).context("cannot write to stdout")?;
+        if !exact && walk.rows() > bar.length().unwrap_or(0) {
+            bar.set_length(walk.rows());
+        }
+        bar.set_position(walk.rows());
+    }
+    out.flush().context("cannot write to stdout")?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "exported {} tickets of {} in {secs:.1} s ({:.0} rows/s)",
+        walk.rows(),
+        ws.ticket_prefix,
+        walk.rows() as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
+
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     // A configuration error (e.g. no TICKETD_JWT_SECRET with PostgreSQL) must stop us
     // before the database is touched: migrated or seeded for a server that never starts.
@@ -371,6 +438,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         mail: config.mail.as_ref().map(|m| api::MailSettings { from: m.from.clone() }),
     };
     let purger = spawn_purger(state.store.clone(), config.purge_interval);
+    let sla_checker = spawn_sla_checker(state.store.clone(), config.sla_check_interval);
     let delivery = config.delivery_config();
     let mailer = match &config.smtp {
         Some(smtp) => {
@@ -383,6 +451,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     };
     let delivery = notify::DeliveryConfig { mail: mailer, ..delivery };
     let deliverer = notify::spawn_worker(state.store.clone(), delivery).map_err(anyhow::Error::msg)?;
+    let jobs = store::bulk_edit::spawn_job_worker(state.store.clone(), Default::default());
     let listener_task = state.store.start_listener();
     let spa = api::Spa::from_dir(config.static_dir.clone());
     let spa_built = spa.is_built();
@@ -406,7 +475,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     }
     let result = server.await.context("the server failed");
     purger.abort();
+    sla_checker.abort();
     deliverer.abort();
+    jobs.abort();
     if let Some(task) = listener_task {
         task.abort();
     }
@@ -427,6 +498,23 @@ fn spawn_purger(store: Store, interval: std::time::Duration) -> tokio::task::Joi
                 Ok(0) => {}
                 Ok(n) => tracing::info!(purged = n, "purged expired conversations"),
                 Err(e) => tracing::warn!(error = %e, "expiry purge failed; will retry"),
+            }
+        }
+    })
+}
+
+/// Runs the SLA breach pass every `interval`. Safe with several instances: each ticket's
+/// announcement is claimed under its row lock and recorded with it (see `Store::sla_check`).
+fn spawn_sla_checker(store: Store, interval: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            match store.sla_check(domain::time::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(announced = n, "announced SLA breaches"),
+                Err(e) => tracing::warn!(error = %e, "SLA breach pass failed; will retry"),
             }
         }
     })

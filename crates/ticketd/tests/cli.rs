@@ -432,6 +432,7 @@ fn help_for_every_command_mentions_its_flags() {
                 "user",
                 "token",
                 "purge-expired",
+                "sla-check",
                 "--help",
                 "--version",
             ],
@@ -450,6 +451,8 @@ fn help_for_every_command_mentions_its_flags() {
             &["--workspace", "--email", "--password", "--role", "admin", "operator", "--name"],
         ),
         (&["purge-expired"], &["--as-of", "RFC 3339", "expired"]),
+        (&["export"], &["--workspace", "--query", "CSV"]),
+        (&["sla-check"], &["--as-of", "RFC 3339", "SLA"]),
         (&["token"], &["create"]),
         (
             &["token", "create"],
@@ -995,6 +998,24 @@ async fn seed_demo_then_purge(backend: Backend) {
     let run = sandbox.run(&["purge-expired", "--as-of", &much_later]).success();
     assert!(run.stderr.contains("purged 0 expired conversation(s)"), "{}", run.stderr);
     check_purged(&client, &server, &operator, &demo).await;
+
+    // The SLA breach pass beside the server: nothing is due yet; a year on, every running
+    // clock of the open and pending demo tickets has breached, announced once.
+    sandbox.run(&["sla-check", "--as-of", "garbage"]).failure(&["--as-of", "RFC 3339"]);
+    let run = sandbox.run(&["sla-check"]).success();
+    assert!(run.stderr.contains("announced 0 SLA breach(es) as of "), "{}", run.stderr);
+    let tickets = all_tickets(&client, &server, str_of(&operator, "access_token")).await;
+    let running: usize = tickets
+        .iter()
+        .map(|t| ["first_response", "resolution"].iter().filter(|c| t["sla"][**c] == "running").count())
+        .sum();
+    assert!(running > 0, "the demo has running SLA clocks");
+    let year_later = (chrono::Utc::now() + chrono::Duration::days(365)).to_rfc3339();
+    let run = sandbox.run(&["sla-check", "--as-of", &year_later]).success();
+    assert_eq!(run.stdout, "", "the report goes to stderr");
+    assert!(run.stderr.contains(&format!("announced {running} SLA breach(es)")), "{}", run.stderr);
+    let run = sandbox.run(&["sla-check", "--as-of", &year_later]).success();
+    assert!(run.stderr.contains("announced 0 SLA breach(es)"), "{}", run.stderr);
     drop(client);
     server.terminate();
 }
@@ -2011,6 +2032,59 @@ async fn sqlite_seed_bulk_loads_tickets_the_api_pages_through() {
 #[tokio::test]
 async fn postgres_seed_bulk_loads_tickets_the_api_pages_through() {
     seed_bulk(Backend::Postgres).await;
+}
+
+// ---------------------------------------------------------------------------------------
+// 10b. export: every ticket of a list query as CSV on stdout, progress on stderr
+// ---------------------------------------------------------------------------------------
+
+/// The records of a CSV written by `export` (CRLF line ends; seeded subjects hold no line
+/// breaks), header first.
+fn csv_lines(stdout: &str) -> Vec<&str> {
+    assert!(stdout.ends_with("\r\n"), "CRLF line ends: {:?}", &stdout[stdout.len().saturating_sub(40)..]);
+    stdout.trim_end_matches("\r\n").split("\r\n").collect()
+}
+
+fn export_cli(backend: Backend) {
+    let sandbox = Sandbox::new(backend);
+    create_smoke_workspace(&sandbox).success();
+    sandbox.run(&["seed-bulk", "--workspace", "SMK", "--tickets", "1500"]).success();
+    sandbox.run(&["export", "--workspace", "NOPE"]).failure(&["no workspace", "NOPE"]);
+    sandbox.run(&["export", "--workspace", "SMK", "--query", "page=2"]).failure(&["--query", "query.page"]);
+    sandbox.run(&["export", "--workspace", "SMK", "--query", "status=gone"]).failure(&["query.status"]);
+
+    let all = sandbox
+        .run(&["export", "--workspace", "smk", "--query", "status=open,pending,resolved,closed"])
+        .success();
+    let lines = csv_lines(&all.stdout);
+    assert_eq!(
+        lines[0],
+        "reference,subject,status,priority,assignee_email,requester_email,source,created_at,updated_at,\
+         first_responded_at,resolved_at,first_response_due_at,resolution_due_at"
+    );
+    assert_eq!(lines.len(), 1_501, "every ticket once");
+    assert!(all.stderr.contains("exported 1500 tickets of SMK"), "{}", all.stderr);
+    let unique: BTreeSet<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(unique.len(), 1_500);
+
+    // The list's default leaves closed tickets out; with them it is the whole.
+    let open = sandbox.run(&["export", "--workspace", "SMK"]).success();
+    let closed = sandbox.run(&["export", "--workspace", "SMK", "--query", "?status=closed"]).success();
+    let (open, closed) = (csv_lines(&open.stdout), csv_lines(&closed.stdout));
+    assert!(closed.len() > 1 && open.len() > 1);
+    assert_eq!(open.len() - 1 + closed.len() - 1, 1_500);
+    assert!(open[1..].iter().all(|l| !l.contains(",closed,")));
+    assert!(closed[1..].iter().all(|l| l.contains(",closed,")));
+}
+
+#[test]
+fn sqlite_export_writes_every_matching_ticket_as_csv() {
+    export_cli(Backend::Sqlite);
+}
+
+#[test]
+fn postgres_export_writes_every_matching_ticket_as_csv() {
+    export_cli(Backend::Postgres);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 //! inputs the fuzzing pass cannot generate (garbage, oversized, headers only, no From,
 //! wrong content type, wrong caller).
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure message
+
 use domain::auth::Scope;
 use reqwest::Method;
 use serde_json::{Value, json};

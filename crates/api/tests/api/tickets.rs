@@ -14,7 +14,7 @@ use crate::db_test;
 use crate::helpers::*;
 
 /// The fields SPEC section 3 says a ticket carries, no more, no less.
-pub(crate) const TICKET_FIELDS: [&str; 18] = [
+pub(crate) const TICKET_FIELDS: [&str; 21] = [
     "id",
     "number",
     "reference",
@@ -31,6 +31,9 @@ pub(crate) const TICKET_FIELDS: [&str; 18] = [
     "resolved_at",
     "created_at",
     "updated_at",
+    "first_response_due_at",
+    "resolution_due_at",
+    "sla",
     "requester",
     "first_responded_at",
 ];

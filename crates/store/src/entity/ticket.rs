@@ -24,6 +24,15 @@ pub struct Model {
     pub requester_name: Option<String>,
     pub requester_email: Option<String>,
     pub first_responded_at: Option<DateTimeUtc>,
+    // SLA (see migrations/src/m20261203_000009_sla.rs).
+    pub first_response_due_at: Option<DateTimeUtc>,
+    pub resolution_due_at: Option<DateTimeUtc>,
+    pub sla_stopped_at: Option<DateTimeUtc>,
+    pub sla_next_due_at: Option<DateTimeUtc>,
+    pub sla_later_due_at: Option<DateTimeUtc>,
+    pub sla_alarm_at: Option<DateTimeUtc>,
+    pub first_response_breach_due_at: Option<DateTimeUtc>,
+    pub resolution_breach_due_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
