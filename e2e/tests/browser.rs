@@ -12,6 +12,9 @@
 #[path = "journeys/thread.rs"]
 mod thread;
 
+#[path = "journeys/queue.rs"]
+mod queue;
+
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -105,6 +108,15 @@ fn start_ticketd_with(env: &[(&str, &str)]) -> (Running, String) {
 }
 
 async fn start_browser() -> (Running, WebDriver) {
+    start_browser_with(None).await
+}
+
+/// [`start_browser`], saving downloads into `downloads` without asking.
+async fn start_browser_downloading_to(downloads: &Path) -> (Running, WebDriver) {
+    start_browser_with(Some(downloads)).await
+}
+
+async fn start_browser_with(downloads: Option<&Path>) -> (Running, WebDriver) {
     let port = free_port();
     let dir = temp_dir("chrome");
     let child = Command::new("chromedriver")
@@ -137,6 +149,13 @@ async fn start_browser() -> (Running, WebDriver) {
         caps.add_arg(arg).unwrap();
     }
     caps.add_arg(&format!("--user-data-dir={}", dir.display())).unwrap();
+    if let Some(downloads) = downloads {
+        let prefs = serde_json::json!({
+            "download.default_directory": downloads.display().to_string(),
+            "download.prompt_for_download": false,
+        });
+        caps.add_experimental_option("prefs", prefs).unwrap();
+    }
     // Console output and uncaught errors, read back through chromedriver's `/se/log`.
     caps.set_browser_log_level(thirtyfour::LoggingPrefsLogLevel::All).unwrap();
     let driver = WebDriver::new(url, caps).await.expect("a browser session");

@@ -80,6 +80,15 @@ pub async fn login(email: &str, password: &str) -> Result<LoginResponse, ApiFail
     decode(resp).await
 }
 
+/// What `POST /tickets/bulk` answered.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkAnswer {
+    /// By ids: every ticket changed in one transaction.
+    Done(BulkUpdated),
+    /// By query: a job, queued.
+    Job(Job),
+}
+
 /// The client of a signed-in user.
 #[derive(Clone)]
 pub struct AuthorizedApi {
@@ -126,6 +135,21 @@ impl AuthorizedApi {
         self.send(self.auth(Request::patch(&format!("{BASE}{path}"))).json(body)).await
     }
 
+    async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ApiFailure> {
+        self.send(self.auth(Request::put(&format!("{BASE}{path}"))).json(body)).await
+    }
+
+    pub async fn sla_policy(&self) -> Result<api_types::SlaPolicyDoc, ApiFailure> {
+        self.get("/sla-policy").await
+    }
+
+    pub async fn put_sla_policy(
+        &self,
+        body: &api_types::SlaPolicyDoc,
+    ) -> Result<api_types::SlaPolicyDoc, ApiFailure> {
+        self.put("/sla-policy", body).await
+    }
+
     async fn delete(&self, path: &str) -> Result<(), ApiFailure> {
         self.no_content(self.auth(Request::delete(&format!("{BASE}{path}"))).build()).await
     }
@@ -159,6 +183,56 @@ impl AuthorizedApi {
     /// `api_query` comes from [`crate::logic::TicketFilter::to_api_query`].
     pub async fn list_tickets(&self, api_query: &str) -> Result<List<Ticket>, ApiFailure> {
         self.get(&format!("/tickets{api_query}")).await
+    }
+
+    /// `GET /tickets/export.csv` for `api_query` (the list's query): the file's name and bytes.
+    pub async fn export_csv(&self, api_query: &str) -> Result<(String, Vec<u8>), ApiFailure> {
+        let req = self.auth(Request::get(&format!("{BASE}/tickets/export.csv{api_query}"))).build();
+        let resp = req.map_err(ApiFailure::network)?.send().await.map_err(ApiFailure::network)?;
+        if resp.status() == 401 {
+            self.app.sign_out(Some(EXPIRED_MESSAGE));
+        }
+        if !resp.ok() {
+            return Err(ApiFailure::from_response(resp).await);
+        }
+        let name = resp
+            .headers()
+            .get("content-disposition")
+            .and_then(|d| d.split("filename=\"").nth(1).map(|n| n.trim_end_matches('"').to_owned()))
+            .unwrap_or_else(|| "tickets.csv".to_owned());
+        let bytes = resp.binary().await.map_err(ApiFailure::network)?;
+        Ok((name, bytes))
+    }
+
+    /// `GET /views?counts=true`: the views this user sees, each with its count.
+    pub async fn views(&self) -> Result<List<SavedView>, ApiFailure> {
+        self.get("/views?counts=true").await
+    }
+
+    pub async fn create_view(&self, body: &CreateViewRequest) -> Result<SavedView, ApiFailure> {
+        self.post("/views", body).await
+    }
+
+    pub async fn delete_view(&self, id: Uuid) -> Result<(), ApiFailure> {
+        self.delete(&format!("/views/{id}")).await
+    }
+
+    /// `POST /tickets/bulk`: by ids the outcome at once, by query the job to follow.
+    pub async fn bulk_update(&self, body: &BulkUpdateRequest) -> Result<BulkAnswer, ApiFailure> {
+        let req = self.auth(Request::post(&format!("{BASE}/tickets/bulk"))).json(body);
+        let resp = req.map_err(ApiFailure::network)?.send().await.map_err(ApiFailure::network)?;
+        if resp.status() == 401 {
+            self.app.sign_out(Some(EXPIRED_MESSAGE));
+        }
+        if resp.status() == 202 {
+            decode::<JobAccepted>(resp).await.map(|a| BulkAnswer::Job(a.job))
+        } else {
+            decode::<BulkUpdated>(resp).await.map(BulkAnswer::Done)
+        }
+    }
+
+    pub async fn job(&self, id: Uuid) -> Result<Job, ApiFailure> {
+        self.get(&format!("/jobs/{id}")).await
     }
 
     pub async fn get_ticket(&self, reference: &str) -> Result<TicketDetail, ApiFailure> {

@@ -31,9 +31,13 @@ impl StatusFilter {
         }
     }
 
+    /// Reads the app's `status` (`all`, one status) and the API's (a list: every status is
+    /// "all"; another list is read as the default).
     pub fn from_param(raw: &str) -> Self {
+        let listed: Vec<Status> = raw.split(',').filter_map(|s| s.trim().parse().ok()).collect();
         match raw {
             "all" => StatusFilter::All,
+            _ if Status::ALL.iter().all(|s| listed.contains(s)) => StatusFilter::All,
             other => other.parse().map(StatusFilter::Only).unwrap_or_default(),
         }
     }
@@ -81,12 +85,17 @@ impl AssigneeFilter {
 }
 
 /// The orders the API offers: (value, label); the first is the default.
-pub const SORTS: [(&str, &str); 4] = [
+pub const SORTS: [(&str, &str); 5] = [
     ("-created_at", "Newest first"),
     ("created_at", "Oldest first"),
     ("-updated_at", "Recently updated"),
     ("-priority", "Most urgent first"),
+    ("due", "Due first (SLA)"),
 ];
+
+/// The `sla` filters the API offers: (value, label); empty for any.
+pub const SLA_FILTERS: [(&str, &str); 3] =
+    [("", "Any"), ("breached", "Breached"), ("due_soon", "Due within the hour")];
 
 /// The state of the ticket list, as kept in the URL query of `/app/tickets`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -97,6 +106,8 @@ pub struct TicketFilter {
     pub q: String,
     /// One of [`SORTS`]; empty for the default.
     pub sort: String,
+    /// One of [`SLA_FILTERS`]; empty for any.
+    pub sla: String,
     /// From 1.
     pub page: u64,
 }
@@ -115,6 +126,7 @@ impl TicketFilter {
                 "sort" if SORTS.iter().any(|(s, _)| *s == value) && value != SORTS[0].0 => {
                     filter.sort = value
                 }
+                "sla" if SLA_FILTERS.iter().any(|(s, _)| *s == value) => filter.sla = value,
                 "page" => filter.page = value.parse().ok().filter(|p| *p >= 1).unwrap_or(1),
                 _ => {}
             }
@@ -139,6 +151,9 @@ impl TicketFilter {
         }
         if !self.sort.is_empty() {
             pairs.push(("sort", self.sort.clone()));
+        }
+        if !self.sla.is_empty() {
+            pairs.push(("sla", self.sla.clone()));
         }
         if self.page > 1 {
             pairs.push(("page", self.page.to_string()));
@@ -167,9 +182,25 @@ impl TicketFilter {
         if !self.sort.is_empty() {
             pairs.push(("sort", self.sort.clone()));
         }
+        if !self.sla.is_empty() {
+            pairs.push(("sla", self.sla.clone()));
+        }
         pairs.push(("page", self.page.max(1).to_string()));
         pairs.push(("per_page", PER_PAGE.to_string()));
         format!("?{}", build_query(&pairs))
+    }
+
+    /// The query of `GET /api/v1/tickets/export.csv` for this state: its filters and sort,
+    /// no page.
+    pub fn to_export_query(&self) -> String {
+        let query = TicketFilter { page: 1, ..self.clone() }.to_api_query();
+        let pairs: Vec<String> = query
+            .trim_start_matches('?')
+            .split('&')
+            .filter(|p| !p.starts_with("page=") && !p.starts_with("per_page="))
+            .map(str::to_owned)
+            .collect();
+        if pairs.is_empty() { String::new() } else { format!("?{}", pairs.join("&")) }
     }
 
     /// The same filters on another page.
@@ -367,6 +398,7 @@ pub fn describe_event(event: &TicketEvent) -> String {
             None => format!("{who} unassigned it"),
         },
         EventKind::NotesChanged => format!("{who} edited the notes"),
+        EventKind::SlaBreached => format!("The {} SLA was breached", to.replace('_', " ")),
         EventKind::RequesterChanged => format!("{who} changed the requester from {from} to {to}"),
         EventKind::Commented => match event.to.as_deref() {
             Some("note") => format!("{who} added an internal note"),
@@ -425,6 +457,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_export_takes_the_filters_without_the_page() {
+        let filter = TicketFilter::from_query("?status=closed&priority=urgent&q=refund&page=3");
+        assert_eq!(filter.to_export_query(), "?status=closed&priority=urgent&q=refund");
+        assert_eq!(TicketFilter::from_query("").to_export_query(), "");
+    }
+
+    #[test]
     fn default_filter_has_an_empty_query_and_asks_the_api_for_page_one() {
         let f = TicketFilter::from_query("");
         assert_eq!(f, TicketFilter { page: 1, ..Default::default() });
@@ -461,6 +500,8 @@ mod tests {
                 page: 1,
                 ..Default::default()
             },
+            TicketFilter { sort: "due".into(), sla: "breached".into(), page: 1, ..Default::default() },
+            TicketFilter { sla: "due_soon".into(), page: 2, ..Default::default() },
         ];
         for f in cases {
             let q = f.to_query();

@@ -8,6 +8,9 @@ mod components;
 mod live;
 mod logic;
 mod pages;
+mod queue_logic;
+mod sla;
+mod sla_badge;
 mod state;
 mod thread_logic;
 

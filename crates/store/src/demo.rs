@@ -2,10 +2,10 @@
 
 use domain::delivery::DeliveryState;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
-use crate::entity::delivery;
+use crate::entity::{delivery, ticket};
 use crate::{Store, StoreError};
 
 impl Store {
@@ -22,6 +22,26 @@ impl Store {
             .filter(delivery::Column::CommentId.eq(comment_id))
             .exec(&self.db)
             .await?;
+        Ok(())
+    }
+
+    /// Moves a ticket's creation and every SLA time `by` into the past, as if it had been
+    /// waiting that long: the demo's queue then shows a breached and a nearly due ticket.
+    /// Nothing else may call it.
+    pub async fn demo_backdate(&self, ticket_id: Uuid, by: chrono::Duration) -> Result<(), StoreError> {
+        let Some(row) = ticket::Entity::find_by_id(ticket_id).one(&self.db).await? else {
+            return Ok(());
+        };
+        let back = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t - by);
+        let mut model = row.clone().into_active_model();
+        model.created_at = Set(row.created_at - by);
+        model.updated_at = Set(row.updated_at - by);
+        model.first_response_due_at = Set(back(row.first_response_due_at));
+        model.resolution_due_at = Set(back(row.resolution_due_at));
+        model.sla_next_due_at = Set(back(row.sla_next_due_at));
+        model.sla_later_due_at = Set(back(row.sla_later_due_at));
+        model.sla_alarm_at = Set(back(row.sla_alarm_at));
+        model.update(&self.db).await?;
         Ok(())
     }
 }

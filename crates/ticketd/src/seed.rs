@@ -70,6 +70,11 @@ impl Demo {
     }
 }
 
+/// Tickets that have been waiting (minutes), so the queue shows the SLA at work: the high
+/// refund's first response (4 h) breached an hour ago, the urgent crash's (1 h) due soon.
+const WAITING: &[(&str, i64)] =
+    &[("Refund for order #5521 not received", 300), ("Checkout crashes on Safari 17", 35)];
+
 /// (subject, body, priority, final status, assigned to the operator)
 const TICKETS: &[(&str, &str, Priority, Status, bool)] = &[
     (
@@ -258,6 +263,9 @@ pub async fn seed_demo(store: &Store) -> anyhow::Result<Demo> {
             Actor::User(admin.user.id),
         );
         let (ticket, _) = store.create_ticket(ws.id, input, Dedupe::None).await?;
+        if let Some(minutes) = WAITING.iter().find(|(s, _)| s == subject).map(|(_, m)| *m) {
+            store.demo_backdate(ticket.id.0, chrono::Duration::minutes(minutes)).await?;
+        }
         let key = TicketKey::Id(ticket.id);
         if *assigned {
             let patch = TicketPatch { assignee: Some(Some(operator.user.id)), ..Default::default() };

@@ -31,6 +31,7 @@ pub fn SettingsPage() -> impl IntoView {
                     <Agents/>
                     <CtaRules/>
                     <Channels/>
+                    <super::SlaSettings/>
                 </div>
             }
             .into_any()

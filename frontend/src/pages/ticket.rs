@@ -200,6 +200,7 @@ fn TicketFacts(detail: TicketDetail) -> impl IntoView {
             <dt>"Resolved"</dt>
             <dd>{t.resolved_at.map(format_time).unwrap_or_else(|| "—".into())}</dd>
         </dl>
+        <crate::sla_badge::SlaClocks ticket=t.clone()/>
         <h2>"Description"</h2>
         <p class="body">{t.body.clone()}</p>
     }
