@@ -42,48 +42,46 @@ pub struct Config {
     /// `TICKETD_REQUEST_TIMEOUT_SECONDS`: how long an API request may take to answer before
     /// it answers 503 (`None` with 0: no limit).
     pub request_timeout: Option<std::time::Duration>,
-    /// `TICKETD_SMTP_URL` and `TICKETD_MAIL_FROM`: outgoing mail; `None` without a URL.
-    pub mail: Option<MailConfig>,
+    /// `TICKETD_SMTP_URL` and `TICKETD_MAIL_FROM`: where and as whom replies and e-mail pings
+    /// are sent, checked when read (the password is never logged); `None` without a URL.
+    pub mail: Option<Mail>,
     /// `TICKETD_DELIVERY_LEASE_SECONDS`: how long a claimed delivery is reserved for the
     /// instance sending it (after a crash, it is sent again once this has passed).
     pub delivery_lease: std::time::Duration,
-    /// `TICKETD_SMTP_URL` and `TICKETD_MAIL_FROM`: where and as whom replies and e-mail pings
-    /// are sent (checked when read; the password is never logged).
-    pub smtp: Option<notify::mail::MailConfig>,
 }
 
-/// Outgoing mail: where to send it and as whom.
+/// Outgoing mail: the worker's transport and the sender the API names in replies.
 #[derive(Debug, Clone)]
-pub struct MailConfig {
-    /// `smtp://host:port`, `smtp://user:pass@host:587?tls=required`, `smtps://…:465`.
-    /// Checked here (the notify worker gets its transport from `Config::smtp`).
-    #[allow(dead_code)]
-    pub smtp_url: String,
+pub struct Mail {
+    /// The notify worker's settings (its reply-address key is added when serving: it is the
+    /// JWT secret).
+    pub transport: notify::mail::MailConfig,
     pub from: domain::thread::MailFrom,
 }
 
 /// Checks `TICKETD_SMTP_URL` and `TICKETD_MAIL_FROM` at start: a URL needs a sender, and
 /// both must be well formed. A sender alone is accepted (no transport: replies answer 409).
-pub fn parse_mail(smtp_url: Option<&str>, mail_from: Option<&str>) -> anyhow::Result<Option<MailConfig>> {
+pub fn parse_mail(smtp_url: Option<&str>, mail_from: Option<&str>) -> anyhow::Result<Option<Mail>> {
     let from = match mail_from {
         Some(raw) => Some(
             domain::thread::MailFrom::parse(raw).map_err(|e| anyhow::anyhow!("TICKETD_MAIL_FROM: {e}"))?,
         ),
         None => None,
     };
-    let Some(raw_url) = smtp_url else { return Ok(None) };
-    let url = url::Url::parse(raw_url.trim()).map_err(|e| {
-        anyhow::anyhow!("TICKETD_SMTP_URL is not a URL ({e}): use smtp://host:port or smtps://host:465")
-    })?;
-    if !matches!(url.scheme(), "smtp" | "smtps") || url.host_str().is_none_or(str::is_empty) {
-        bail!("TICKETD_SMTP_URL must be smtp://host:port or smtps://host:465, not `{}`", url.scheme());
-    }
-    let Some(from) = from else {
+    let Some(raw_url) = smtp_url.map(str::trim) else { return Ok(None) };
+    notify::mail::check_smtp_url(raw_url).map_err(anyhow::Error::msg)?;
+    let (Some(from), Some(raw_from)) = (from, mail_from) else {
         bail!(
-            "TICKETD_SMTP_URL is set but TICKETD_MAIL_FROM is not: set the sender, e.g. `Acme Support <support@acme.test>`"
+            "TICKETD_SMTP_URL is set but TICKETD_MAIL_FROM is not: name the sender, e.g. `Acme Support <support@acme.test>`"
         );
     };
-    Ok(Some(MailConfig { smtp_url: raw_url.trim().to_owned(), from }))
+    notify::mail::parse_from(raw_from).map_err(anyhow::Error::msg)?;
+    let transport = notify::mail::MailConfig {
+        smtp_url: raw_url.to_owned(),
+        from: raw_from.trim().to_owned(),
+        reply_secret: Vec::new(),
+    };
+    Ok(Some(Mail { transport, from }))
 }
 
 impl Config {
@@ -167,7 +165,6 @@ impl Config {
         let db_acquire_timeout = seconds("TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS", 5)?;
         let sqlite_busy_timeout = seconds("TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS", 15)?;
         let delivery_lease = seconds("TICKETD_DELIVERY_LEASE_SECONDS", 60)?;
-        let smtp = parse_smtp(var("TICKETD_SMTP_URL"), var("TICKETD_MAIL_FROM"))?;
         let count = |name: &str| -> anyhow::Result<Option<u32>> {
             var(name)
                 .map(|v| {
@@ -218,7 +215,6 @@ impl Config {
         Ok(Self {
             mail,
             delivery_lease,
-            smtp,
             security,
             db_acquire_timeout,
             sqlite_busy_timeout,
@@ -335,22 +331,6 @@ impl Config {
     }
 }
 
-/// `TICKETD_SMTP_URL` with `TICKETD_MAIL_FROM` (the key of reply addresses is added when
-/// serving: it is the JWT secret).
-fn parse_smtp(url: Option<String>, from: Option<String>) -> anyhow::Result<Option<notify::mail::MailConfig>> {
-    let Some(url) = url else {
-        return Ok(None);
-    };
-    notify::mail::check_smtp_url(&url).map_err(anyhow::Error::msg)?;
-    let Some(from) = from else {
-        bail!(
-            "TICKETD_SMTP_URL is set but TICKETD_MAIL_FROM is not: name the sender, e.g. `Acme Support <support@acme.test>`"
-        );
-    };
-    notify::mail::parse_from(&from).map_err(anyhow::Error::msg)?;
-    Ok(Some(notify::mail::MailConfig { smtp_url: url, from, reply_secret: Vec::new() }))
-}
-
 /// `TICKETD_REQUEST_TIMEOUT_SECONDS`: seconds, 0 for no limit; unset, the default.
 fn parse_request_timeout(raw: Option<&str>) -> anyhow::Result<Option<std::time::Duration>> {
     let Some(raw) = raw else { return Ok(Some(api::DEFAULT_REQUEST_TIMEOUT)) };
@@ -444,7 +424,6 @@ mod tests {
             request_timeout: Some(api::DEFAULT_REQUEST_TIMEOUT),
             mail: None,
             delivery_lease: std::time::Duration::from_secs(60),
-            smtp: None,
         }
     }
 
@@ -458,7 +437,10 @@ mod tests {
         let mail = parse_mail(Some("smtp://127.0.0.1:2525"), Some("Acme Support <support@acme.test>"))
             .unwrap()
             .unwrap();
-        assert_eq!((mail.smtp_url.as_str(), mail.from.domain()), ("smtp://127.0.0.1:2525", "acme.test"));
+        assert_eq!(
+            (mail.transport.smtp_url.as_str(), mail.from.domain()),
+            ("smtp://127.0.0.1:2525", "acme.test")
+        );
         assert!(
             parse_mail(Some("smtps://user:pw@mail.example:465"), Some("support@acme.test"))
                 .unwrap()
@@ -472,19 +454,17 @@ mod tests {
     }
 
     #[test]
-    fn smtp_settings_need_a_sender_and_never_show_the_password() {
-        assert!(parse_smtp(None, Some("a@b.test".into())).unwrap().is_none());
-        let smtp = parse_smtp(
-            Some("smtp://u:hunter2@mail.test:587?tls=required".into()),
-            Some("Acme <support@acme.test>".into()),
-        )
-        .unwrap()
-        .unwrap();
-        assert!(!format!("{smtp:?}").contains("hunter2"));
-        let no_sender = parse_smtp(Some("smtp://mail.test".into()), None).unwrap_err().to_string();
-        assert!(no_sender.contains("TICKETD_MAIL_FROM"), "{no_sender}");
-        assert!(parse_smtp(Some("http://mail.test".into()), Some("a@b.test".into())).is_err());
-        assert!(parse_smtp(Some("smtp://mail.test".into()), Some("not an address".into())).is_err());
+    fn smtp_settings_never_show_the_password() {
+        let mail =
+            parse_mail(Some("smtp://u:hunter2@mail.test:587?tls=required"), Some("Acme <support@acme.test>"))
+                .unwrap()
+                .unwrap();
+        assert!(!format!("{mail:?}").contains("hunter2"));
+        assert!(parse_mail(Some("smtp://mail.test?tls=sometimes"), Some("a@b.test")).is_err());
+        assert!(
+            parse_mail(Some("smtp://mail.test"), Some("a+b@b.test")).is_err(),
+            "+ is for reply addresses"
+        );
     }
 
     #[test]

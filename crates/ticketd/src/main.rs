@@ -440,9 +440,12 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let purger = spawn_purger(state.store.clone(), config.purge_interval);
     let sla_checker = spawn_sla_checker(state.store.clone(), config.sla_check_interval);
     let delivery = config.delivery_config();
-    let mailer = match &config.smtp {
-        Some(smtp) => {
-            let smtp = notify::mail::MailConfig { reply_secret: secret.as_bytes().to_vec(), ..smtp.clone() };
+    let mailer = match &config.mail {
+        Some(mail) => {
+            let smtp = notify::mail::MailConfig {
+                reply_secret: secret.as_bytes().to_vec(),
+                ..mail.transport.clone()
+            };
             let mailer = notify::mail::Mailer::new(&smtp, delivery.timeout).map_err(anyhow::Error::msg)?;
             tracing::info!(smtp = %notify::mail::redact_smtp_url(&smtp.smtp_url), from = %smtp.from, "sending mail");
             Some(mailer)
