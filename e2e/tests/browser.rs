@@ -581,6 +581,14 @@ async fn operator_converts_an_inbox_conversation_and_expired_sessions_return_to_
         !driver.query(channel.clone()).nowait().exists().await.unwrap_or(true)
     })
     .await;
+    // An e-mail channel: the team's mailbox gets the pings (no signing secret to show).
+    let kind = SelectElement::new(&driver.find(By::Id("ch-kind")).await.unwrap()).await.unwrap();
+    kind.select_by_value("email").await.unwrap();
+    wait_text(&driver, By::Css("label[for='ch-url']"), "Address").await;
+    driver.find(By::Id("ch-url")).await.unwrap().send_keys("team@acme.test").await.unwrap();
+    driver.find(By::XPath("//button[text()='Create channel']")).await.unwrap().click().await.unwrap();
+    let mailbox = By::XPath("//li[contains(@class,'channel')][contains(., 'team@acme.test')]");
+    wait_text(&driver, mailbox, "email").await;
     assert_no_console_errors(&driver, &[]).await;
 
     // A token the server no longer accepts: the next call answers 401 and the app asks to

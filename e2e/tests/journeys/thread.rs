@@ -1,8 +1,8 @@
 //! The ticket thread in the browser (SPEC section 8, "Admin app"): the real `ticketd serve
 //! --demo` sending mail to a real SMTP server process (scripts/smtp-catcher.sh, aiosmtpd).
 //! An operator reads the demo's thread, answers the customer with Ctrl+Enter and sees the
-//! reply in the thread with its delivery state ("Sending…"; "Sent" once the delivery worker
-//! mails replies), adds an internal note (styled as internal),
+//! reply in the thread with its delivery state ("Sending…", then "Sent HH:MM" once the SMTP
+//! server took the mail, which the test reads back), adds an internal note (styled as internal),
 //! keeps a typed draft while a customer comment posted through the API appears live, and
 //! sees the API's refusals (a reply without a requester address, a bad address) with the
 //! draft kept.
@@ -86,11 +86,19 @@ async fn operator_answers_the_customer_from_the_ticket_thread() {
     let state = last(&driver, "#thread .comment-reply .delivery").await.attr("data-state").await.unwrap();
     assert!(matches!(state.as_deref(), Some("sending" | "sent")), "a new reply's delivery: {state:?}");
     assert_eq!(textarea_value(&driver).await, "", "the sent draft is cleared");
-    // The mail itself ("Sent" once the catcher took it) needs the delivery worker's reply
-    // sending (t12-out): until it is merged, the reply stays queued, "Sending…".
-    // With it: `catcher.wait_for(1, …)` → `rcpt_tos == [REQUESTER_EMAIL]`, the body and the
-    // `[ACME-11]` subject, then the reply's `.delivery[data-state=sent]` reading "Sent HH:MM".
-    let _ = &catcher;
+    // The mail itself: the SMTP server process gets it, addressed to the requester and
+    // threaded under the ticket's reference; the reply's state turns "Sent HH:MM" live.
+    let mails = catcher.wait_for(1, WAIT).await;
+    let mail = mails.last().unwrap();
+    assert_eq!(mail.rcpt_tos, [REQUESTER_EMAIL]);
+    assert!(mail.header("Subject").unwrap_or_default().contains("[ACME-11]"), "{:?}", mail.header("Subject"));
+    assert!(mail.text.as_deref().unwrap_or_default().contains(reply), "{:?}", mail.text);
+    eventually("the reply's delivery to read Sent", || async {
+        let delivery = last(&driver, "#thread .comment-reply .delivery").await;
+        delivery.attr("data-state").await.ok().flatten().as_deref() == Some("sent")
+            && delivery.text().await.unwrap_or_default().starts_with("Sent ")
+    })
+    .await;
 
     // An internal note: chosen with the keyboard-reachable radio, styled apart.
     driver.find(By::Id("kind-note")).await.unwrap().click().await.unwrap();

@@ -591,10 +591,16 @@ fn Channels() -> impl IntoView {
     };
     let create = move |ev: SubmitEvent| {
         ev.prevent_default();
+        // One input: the URL of a webhook or Slack channel, the mailbox of an e-mail one.
+        let kind = kind.get_untracked();
+        let (target_url, address) = match kind {
+            ChannelKind::Email => (None, Some(url.get_untracked().trim().to_owned())),
+            _ => (Some(url.get_untracked()), None),
+        };
         let req = CreateNotificationChannelRequest {
-            kind: kind.get_untracked(),
-            url: Some(url.get_untracked()),
-            address: None,
+            kind,
+            url: target_url,
+            address,
             events: None,
             secret: None,
             enabled: None,
@@ -671,13 +677,24 @@ fn Channels() -> impl IntoView {
             <form on:submit=create class="inline-form">
                 <label for="ch-kind">"Kind"</label>
                 <select id="ch-kind" on:change=move |ev| {
-                    kind.set(if event_target_value(&ev) == "slack" { ChannelKind::Slack } else { ChannelKind::Webhook })
+                    kind.set(match event_target_value(&ev).as_str() {
+                        "slack" => ChannelKind::Slack,
+                        "email" => ChannelKind::Email,
+                        _ => ChannelKind::Webhook,
+                    })
                 }>
                     <option value="webhook">"Webhook"</option>
                     <option value="slack">"Slack"</option>
+                    <option value="email">"E-mail (the team's mailbox)"</option>
                 </select>
-                <label for="ch-url">"URL"</label>
-                <input id="ch-url" type="url" required bind:value=url/>
+                <label for="ch-url">{move || if kind.get() == ChannelKind::Email { "Address" } else { "URL" }}</label>
+                <input
+                    id="ch-url"
+                    type=move || if kind.get() == ChannelKind::Email { "email" } else { "url" }
+                    placeholder=move || if kind.get() == ChannelKind::Email { "team@acme.test" } else { "https://hooks.example.com/ticketd" }
+                    required
+                    bind:value=url
+                />
                 <button type="submit">"Create channel"</button>
             </form>
             {move || {
