@@ -52,6 +52,8 @@ CREATE INDEX IF NOT EXISTS tickets_sla_due ON tickets (workspace_id, sla_next_du
     INCLUDE (status, priority, assigned_to_user_id) WHERE sla_next_due_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tickets_sla_idle ON tickets (workspace_id, created_at DESC, id DESC)
     INCLUDE (status, priority, assigned_to_user_id) WHERE sla_next_due_at IS NULL;
+CREATE INDEX IF NOT EXISTS tickets_sla_later ON tickets (workspace_id, sla_later_due_at)
+    WHERE sla_later_due_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tickets_sla_alarm ON tickets (sla_alarm_at) WHERE sla_alarm_at IS NOT NULL;
 "#;
 
@@ -74,6 +76,8 @@ CREATE INDEX IF NOT EXISTS tickets_sla_due ON tickets (workspace_id, sla_next_du
     WHERE sla_next_due_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tickets_sla_idle ON tickets (workspace_id, created_at DESC, id DESC, status, priority, assigned_to_user_id)
     WHERE sla_next_due_at IS NULL;
+CREATE INDEX IF NOT EXISTS tickets_sla_later ON tickets (workspace_id, sla_later_due_at)
+    WHERE sla_later_due_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tickets_sla_alarm ON tickets (sla_alarm_at) WHERE sla_alarm_at IS NOT NULL;
 "#;
 
