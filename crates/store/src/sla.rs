@@ -11,7 +11,7 @@ use domain::list::{Cursor, Paging, SlaFilter, Sort, TicketListQuery};
 use domain::sla::{DUE_SOON_MINUTES, SlaClock, SlaFacts, SlaPolicy, SlaPolicyDoc, SlaStates};
 use domain::ticket::{Change, EventKind, Priority, Status};
 use domain::{TicketId, WorkspaceId};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
@@ -344,9 +344,15 @@ impl Store {
 /// `sla=breached`: a running clock past its due time (the earliest running due time is);
 /// `sla=due_soon`: a running clock due in (now, now + 60 min] (the earliest or, when both
 /// clocks run, the later). Only open and pending tickets have running clocks.
-pub(crate) fn list_condition(filter: SlaFilter, now: DateTime<Utc>) -> Condition {
+///
+/// `walk` (SQLite): the due-time comparison is written `+sla_next_due_at < ?`, which SQLite
+/// cannot serve from an index, so that it walks the list's sort index instead.
+pub(crate) fn list_condition(filter: SlaFilter, now: DateTime<Utc>, walk: bool) -> Condition {
     use ticket::Column as C;
     match filter {
+        SlaFilter::Breached if walk => Condition::all()
+            .add(C::SlaNextDueAt.is_not_null())
+            .add(Expr::cust_with_values("+sla_next_due_at < ?", [now])),
         SlaFilter::Breached => {
             Condition::all().add(C::SlaNextDueAt.is_not_null()).add(C::SlaNextDueAt.lt(now))
         }

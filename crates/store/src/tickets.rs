@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use domain::conversation::MessageRole;
 use domain::list::{
-    AssigneeFilter, Cursor, EXACT_TOTAL_LIMIT, Paging, RefLookup, Sort, TicketListQuery, reference_lookup,
+    AssigneeFilter, Cursor, EXACT_TOTAL_LIMIT, Paging, RefLookup, SlaFilter, Sort, TicketListQuery,
+    reference_lookup,
 };
 use domain::thread::Requester;
 use domain::ticket::{
@@ -851,9 +852,12 @@ impl Store {
         // SQLite search: the FTS table yields the matching rows in no useful order. Few
         // matches (the capped count is exact) are fetched and sorted; many are better found
         // by walking the sort's index and checking each row against them, which stops at
-        // the page's end instead of fetching and sorting tens of thousands of rows.
-        let counted = match (self.backend, &query.q) {
-            (Backend::Sqlite, Some(_)) => Some(self.count_search_sqlite(filter.clone()).await?),
+        // the page's end instead of fetching and sorting tens of thousands of rows. The same
+        // holds for `sla=breached`, whose due-time range SQLite would otherwise read whole
+        // and sort (2.3 s for 440,000 breached tickets at a million; walking: 10–20 ms).
+        let counted = match (self.backend, &query.q, query.sla) {
+            (Backend::Sqlite, Some(_), _) => Some(self.count_search_sqlite(filter.clone()).await?),
+            (Backend::Sqlite, None, Some(SlaFilter::Breached)) => Some(self.count(filter.clone()).await?),
             _ => None,
         };
         let page_filter = match counted {
@@ -931,7 +935,10 @@ impl Store {
             cond = cond.add(self.search(q, matches));
         }
         if let Some(sla) = query.sla {
-            cond = cond.add(crate::sla::list_condition(sla, now));
+            // A unary `+` keeps SQLite from driving the query by the due-time range, when
+            // walking the sort's index and checking each row is shorter (see `list_page`).
+            let walk = self.backend == Backend::Sqlite && matches == Matches::Check;
+            cond = cond.add(crate::sla::list_condition(sla, now, walk));
         }
         Ok(cond)
     }
@@ -1093,9 +1100,10 @@ struct Pinned {
 }
 
 /// How a SQLite search's FTS matches enter the list query.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Matches {
-    /// The matches drive the query: their rows are looked up, then filtered and sorted.
+    /// The matches (of `q`, or of `sla=breached` on SQLite) drive the query: their rows are
+    /// looked up, then filtered and sorted.
     Drive,
     /// The query walks an index in the list's order and checks each row against them.
     Check,

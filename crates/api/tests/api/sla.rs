@@ -485,6 +485,62 @@ db_test!(
 );
 
 db_test!(
+    async fn a_long_breached_list_pages_in_every_sort_order(app: TestApp) {
+        // Over 1,000 breached tickets: SQLite then walks the sort's index (checking each
+        // row's due time) instead of reading the whole due-time range. A year ahead every
+        // open or pending ticket is breached and resolved or closed ones have no running
+        // clock, so `sla=breached` lists exactly what `status=open,pending` lists.
+        let plan = store::bulk::BulkPlan { tickets: 3_000, conversations: 0, seed: 11 };
+        app.store.seed_bulk("ACME", plan, &|_| {}).await.unwrap();
+        let ws = app.acme.id;
+        let later = domain::time::now() + Duration::days(400);
+        for sort in ["-created_at", "created_at", "-updated_at", "-priority"] {
+            for page in ["1", "3"] {
+                let base = [("sort", sort), ("page", page), ("per_page", "50")];
+                let breached = app
+                    .store
+                    .list_tickets_at(ws, &query(&[base.as_slice(), &[("sla", "breached")]].concat()), later)
+                    .await
+                    .unwrap();
+                let running = app
+                    .store
+                    .list_tickets_at(
+                        ws,
+                        &query(&[base.as_slice(), &[("status", "open,pending")]].concat()),
+                        later,
+                    )
+                    .await
+                    .unwrap();
+                let refs =
+                    |p: &store::TicketPage| p.tickets.iter().map(|t| t.reference.clone()).collect::<Vec<_>>();
+                assert_eq!(refs(&breached).len(), 50, "{sort} page {page}");
+                assert_eq!(refs(&breached), refs(&running), "{sort} page {page}");
+                assert!(!breached.total_exact && breached.total >= 1_000, "{sort}: {}", breached.total);
+            }
+        }
+        // A cursor walk of the breached list meets each ticket once.
+        let mut seen = BTreeSet::new();
+        let mut cursor = String::new();
+        for _ in 0..4 {
+            let page = app
+                .store
+                .list_tickets_at(
+                    ws,
+                    &query(&[("sla", "breached"), ("per_page", "100"), ("cursor", &cursor)]),
+                    later,
+                )
+                .await
+                .unwrap();
+            for t in &page.tickets {
+                assert!(seen.insert(t.reference.clone()), "{} twice", t.reference);
+            }
+            cursor = page.next_cursor.expect("more pages");
+        }
+        assert_eq!(seen.len(), 400);
+    }
+);
+
+db_test!(
     async fn sort_by_due_puts_clockless_tickets_last_and_pages(app: TestApp) {
         let now = domain::time::now();
         let mut expected = Vec::new();
