@@ -4,11 +4,10 @@ use actix_web::http::header::{CONTENT_DISPOSITION, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use api_types::Problem;
 use domain::auth::{Requirement, Scope};
-use domain::list::{AssigneeFilter, TicketListQuery};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::{Auth, query_pairs};
+use crate::extract::Auth;
 
 /// Export the tickets of a list query as CSV.
 ///
@@ -44,13 +43,7 @@ pub async fn export_tickets(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(Requirement::operator_or(Scope::TicketsRead))?;
-    let mut query = TicketListQuery::parse(&query_pairs(&req)?)?;
-    if query.assignee == Some(AssigneeFilter::Me) {
-        let me = auth
-            .user_id()
-            .ok_or_else(|| ApiError::field("assignee", "`me` needs a signed-in user; pass a user id"))?;
-        query.assignee = Some(AssigneeFilter::User(me));
-    }
+    let query = crate::tickets::list_query(&auth, &req)?;
     let mut walk = state.store.export_walk(auth.workspace_id(), &query)?;
     // The first batch before the answer's head: a failure then is still a problem+json.
     let first = walk.next_chunk().await?.unwrap_or_default();

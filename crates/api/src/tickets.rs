@@ -71,13 +71,7 @@ pub async fn list_tickets(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     auth.require(READ)?;
-    let mut query = TicketListQuery::parse(&query_pairs(&req)?)?;
-    if query.assignee == Some(AssigneeFilter::Me) {
-        let me = auth
-            .user_id()
-            .ok_or_else(|| ApiError::field("assignee", "`me` needs a signed-in user; pass a user id"))?;
-        query.assignee = Some(AssigneeFilter::User(me));
-    }
+    let query = list_query(&auth, &req)?;
     let page = state.store.list_tickets(auth.workspace_id(), &query).await?;
     let meta = ListMeta {
         page: match query.paging {
@@ -280,4 +274,17 @@ pub async fn list_ticket_events(
     auth.require(READ)?;
     let events = state.store.ticket_events(auth.workspace_id(), &ticket_key(&key)?).await?;
     Ok(HttpResponse::Ok().json(List::whole(events.into_iter().map(convert::ticket_event).collect())))
+}
+
+/// The list query of a request: its parameters checked, `assignee=me` resolved to the
+/// signed-in user (a token has no "me": 422).
+pub(crate) fn list_query(auth: &Auth, req: &HttpRequest) -> Result<TicketListQuery, ApiError> {
+    let mut query = TicketListQuery::parse(&query_pairs(req)?)?;
+    if query.assignee == Some(AssigneeFilter::Me) {
+        let me = auth
+            .user_id()
+            .ok_or_else(|| ApiError::field("assignee", "`me` needs a signed-in user; pass a user id"))?;
+        query.assignee = Some(AssigneeFilter::User(me));
+    }
+    Ok(query)
 }

@@ -182,6 +182,23 @@ fn job_actor(m: &job::Model) -> Actor {
 }
 
 impl Store {
+    /// Reads (and, on PostgreSQL, locks for the transaction) the workspace's tickets among
+    /// `ids`, in id order, so that two bulk edits over the same tickets cannot deadlock.
+    async fn lock_tickets(
+        &self,
+        tx: &sea_orm::DatabaseTransaction,
+        ws: WorkspaceId,
+        ids: Vec<Uuid>,
+    ) -> Result<std::collections::HashMap<Uuid, ticket::Model>, StoreError> {
+        let mut lock = ticket::Entity::find()
+            .filter(ticket::Column::WorkspaceId.eq(ws.0))
+            .filter(ticket::Column::Id.is_in(ids))
+            .order_by_asc(ticket::Column::Id);
+        if self.backend == Backend::Postgres {
+            lock = lock.lock_exclusive();
+        }
+        Ok(lock.all(tx).await?.into_iter().map(|m| (m.id, m)).collect())
+    }
     /// Changes the named tickets (ids or references) in one transaction: all of them, or —
     /// when one is unknown here — none (422 naming each unknown one as `ids[i]`). A ticket
     /// named twice is changed once.
@@ -219,15 +236,7 @@ impl Store {
         let mut ids = named.clone();
         ids.sort();
         ids.dedup();
-        let mut lock = ticket::Entity::find()
-            .filter(ticket::Column::WorkspaceId.eq(ws.0))
-            .filter(ticket::Column::Id.is_in(ids))
-            .order_by_asc(ticket::Column::Id);
-        if self.backend == Backend::Postgres {
-            lock = lock.lock_exclusive();
-        }
-        let mut rows: std::collections::HashMap<Uuid, ticket::Model> =
-            lock.all(&tx).await?.into_iter().map(|m| (m.id, m)).collect();
+        let mut rows = self.lock_tickets(&tx, ws, ids).await?;
         let patch = set.patch();
         let now = domain::time::now();
         let mut outcome = BulkOutcome { updated: 0, unchanged: 0, references: Vec::new() };
@@ -412,15 +421,7 @@ impl Store {
             let ids: Vec<Uuid> = walked.iter().map(|(id, _)| *id).collect();
             // Locked in id order, like a bulk edit by ids; a ticket changed meanwhile so
             // that it no longer matches is passed over.
-            let mut lock = ticket::Entity::find()
-                .filter(ticket::Column::WorkspaceId.eq(ws.0))
-                .filter(ticket::Column::Id.is_in(ids))
-                .order_by_asc(ticket::Column::Id);
-            if self.backend == Backend::Postgres {
-                lock = lock.lock_exclusive();
-            }
-            let mut rows: std::collections::HashMap<Uuid, ticket::Model> =
-                lock.all(&tx).await?.into_iter().map(|m| (m.id, m)).collect();
+            let mut rows = self.lock_tickets(&tx, ws, ids).await?;
             let member = match set.assignee {
                 Some(Some(assignee)) => ensure_member(&tx, ws, assignee).await.map_err(|e| e.to_string()),
                 _ => Ok(()),
