@@ -126,3 +126,55 @@ pub fn Transcript(messages: Vec<Message>) -> impl IntoView {
     }
     .into_any()
 }
+
+/// A value a `<select>` offers: its form value and its label.
+pub trait Choice: Copy + PartialEq + Send + Sync + 'static {
+    fn value(self) -> &'static str;
+    fn label(self) -> &'static str;
+}
+
+impl Choice for Status {
+    fn value(self) -> &'static str {
+        self.as_str()
+    }
+    fn label(self) -> &'static str {
+        status_label(self)
+    }
+}
+
+impl Choice for Priority {
+    fn value(self) -> &'static str {
+        self.as_str()
+    }
+    fn label(self) -> &'static str {
+        priority_label(self)
+    }
+}
+
+/// A `<select>` over `choices`, in that order, bound to `value`.
+#[component]
+pub fn ChoiceSelect<T: Choice>(
+    #[prop(into)] id: String,
+    choices: &'static [T],
+    value: RwSignal<T>,
+) -> impl IntoView {
+    view! {
+        <select
+            id=id
+            on:change=move |ev| {
+                let raw = event_target_value(&ev);
+                if let Some(c) = choices.iter().find(|c| c.value() == raw) {
+                    value.set(*c);
+                }
+            }
+        >
+            {choices
+                .iter()
+                .map(|c| {
+                    let c = *c;
+                    view! { <option value=c.value() prop:selected=move || value.get() == c>{c.label()}</option> }
+                })
+                .collect_view()}
+        </select>
+    }
+}

@@ -10,8 +10,8 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use uuid::Uuid;
 
 use crate::api::{ApiFailure, AuthorizedApi};
-use crate::components::{Failure, Loading, Transcript};
-use crate::logic::{format_age, format_time, priority_label};
+use crate::components::{ChoiceSelect, Failure, Loading, Transcript};
+use crate::logic::{format_age, format_time};
 use crate::state::{now, use_api};
 
 #[component]
@@ -179,23 +179,7 @@ fn Convert(id: Uuid, subject: String, api: AuthorizedApi) -> impl IntoView {
             <textarea id="c-body" rows="3" required bind:value=body></textarea>
             {field_error("body")}
             <label for="c-priority">"Priority"</label>
-            <select id="c-priority" on:change=move |ev| {
-                if let Ok(p) = event_target_value(&ev).parse() {
-                    priority.set(p)
-                }
-            }>
-                {Priority::ALL
-                    .iter()
-                    .map(|p| {
-                        let p = *p;
-                        view! {
-                            <option value=p.as_str() prop:selected=move || priority.get() == p>
-                                {priority_label(p)}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
+            <ChoiceSelect id="c-priority" choices=Priority::ALL value=priority/>
             <button type="submit" id="convert" disabled=move || busy.get()>"Convert to ticket"</button>
             {move || failure.get().map(|f| view! { <p class="error" role="alert">{f.detail}</p> })}
         </form>

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 
 use super::thread::ThreadSection;
 use crate::api::{ApiFailure, AuthorizedApi};
-use crate::components::{Failure, Loading, PriorityBadge, StatusBadge, Transcript};
+use crate::components::{ChoiceSelect, Failure, Loading, PriorityBadge, StatusBadge, Transcript};
 use crate::logic::{describe_event, format_time, neighbour, priority_label, source_label, status_label};
 use crate::state::{use_api, use_app};
 
@@ -258,44 +258,12 @@ fn EditTicket(
             <div class="edit-grid">
                 <div class="field">
                     <label for="e-status">"Status"</label>
-                    <select id="e-status" on:change=move |ev| {
-                        if let Ok(s) = event_target_value(&ev).parse::<Status>() {
-                            status.set(s)
-                        }
-                    }>
-                        {Status::ALL
-                            .iter()
-                            .map(|s| {
-                                let s = *s;
-                                view! {
-                                    <option value=s.as_str() prop:selected=move || status.get() == s>
-                                        {status_label(s)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
+                    <ChoiceSelect id="e-status" choices=Status::ALL value=status/>
                     {field_error("status")}
                 </div>
                 <div class="field">
                     <label for="e-priority">"Priority"</label>
-                    <select id="e-priority" on:change=move |ev| {
-                        if let Ok(p) = event_target_value(&ev).parse::<Priority>() {
-                            priority.set(p)
-                        }
-                    }>
-                        {Priority::ALL
-                            .iter()
-                            .map(|p| {
-                                let p = *p;
-                                view! {
-                                    <option value=p.as_str() prop:selected=move || priority.get() == p>
-                                        {priority_label(p)}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
+                    <ChoiceSelect id="e-priority" choices=Priority::ALL value=priority/>
                     {field_error("priority")}
                 </div>
                 <div class="field">
