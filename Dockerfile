@@ -24,9 +24,12 @@ RUN apt-get update \
 COPY --from=build /usr/local/bin/ticketd /usr/local/bin/ticketd
 USER ticketd
 WORKDIR /var/lib/ticketd
+# MALLOC_ARENA_MAX=2: glibc's per-thread arenas (one per SQLite or pool worker thread)
+# otherwise hold a third more resident memory (bench/RESULTS.md, "CSV export").
 ENV TICKETD_BIND=0.0.0.0:8080 \
     RUST_LOG=info \
-    TICKETD_LOG_FORMAT=json
+    TICKETD_LOG_FORMAT=json \
+    MALLOC_ARENA_MAX=2
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8080/readyz || exit 1

@@ -3,20 +3,26 @@
 # database, as the API's SQL: the page, then the capped count. PostgreSQL (EXPLAIN ANALYZE)
 # and, with --sqlite FILE, SQLite (EXPLAIN QUERY PLAN). Writes markdown to stdout.
 #
+# --prefix names the workspace (BENCH for bench/run.sh's databases, EXP for bench/queue.sh's).
+#
 #   bench/explain-sla.sh --db ticketd_bench_1000000 [--sqlite target/bench/ticketd-1000000.sqlite] >> bench/EXPLAIN.md
+#   bench/explain-sla.sh --db ticketd_queue_1000000_100000 --prefix EXP \
+#       --sqlite target/bench/ticketd_queue_1000000_100000.sqlite >> bench/EXPLAIN.md
 set -euo pipefail
 DB=ticketd_bench_1000000
 SQLITE=
+PREFIX=BENCH
 while [ $# -gt 0 ]; do
     case "$1" in
         --db) DB=$2; shift 2 ;;
+        --prefix) PREFIX=$2; shift 2 ;;
         --sqlite) SQLITE=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
 URL="${BENCH_PG_URL:-postgres://postgres:postgres@127.0.0.1:5432}/$DB"
-WS=$(psql -Atq "$URL" -c "SELECT id FROM workspaces WHERE ticket_prefix = 'BENCH'")
-TICKETS=$(psql -Atq "$URL" -c "SELECT count(*) FROM tickets")
+WS=$(psql -Atq "$URL" -c "SELECT id FROM workspaces WHERE ticket_prefix = '$PREFIX'")
+TICKETS=$(psql -Atq "$URL" -c "SELECT count(*) FROM tickets WHERE workspace_id = '$WS'")
 NOW=$(psql -Atq "$URL" -c "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
 DEFAULT="status IN ('open', 'pending', 'resolved')"
 BREACHED="sla_next_due_at IS NOT NULL AND sla_next_due_at < '$NOW'"
@@ -50,7 +56,7 @@ for c in "${cases[@]}"; do
     psql -Atq "$URL" -c "EXPLAIN (ANALYZE, COSTS OFF) $count" | grep -E 'Scan|Execution Time|Index Cond|Rows Removed'
     if [ -n "$SQLITE" ]; then
         # The same statement for SQLite: uuids are blobs, times are text.
-        sws="(SELECT id FROM workspaces WHERE ticket_prefix = 'BENCH')"
+        sws="(SELECT id FROM workspaces WHERE ticket_prefix = '$PREFIX')"
         swhere=${where//timestamptz \'$NOW\' + interval \'60 minutes\'/\'$(date -u -d "$NOW + 60 minutes" '+%F %T')\'}
         swhere=${swhere//timestamptz \'$NOW\' - interval \'100 days\'/\'$(date -u -d "$NOW - 100 days" '+%F %T')\'}
         swhere=${swhere//\'$NOW\'/\'$(date -u -d "$NOW" '+%F %T')\'}

@@ -19,6 +19,8 @@ SCENARIOS = [
     ("list_page400", "list, `page=400` (per_page 25)"),
     ("list_cursor", "list, `cursor` walk (every depth)"),
     ("list_q", "list, `q=gift card`"),
+    ("list_sla_breached", "list, `sla=breached`"),
+    ("list_due", "list, `sort=due`"),
     ("get_ticket", "one ticket with a 50-message transcript"),
     ("patch_status", "patch status"),
     ("create_ticket", "create ticket (API)"),

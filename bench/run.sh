@@ -166,6 +166,8 @@ list_default|get.lua|/api/v1/tickets
 list_page400|get.lua|/api/v1/tickets?page=400
 list_cursor|cursor.lua|/api/v1/tickets?per_page=25
 list_q|get.lua|/api/v1/tickets?q=gift%20card
+list_sla_breached|get.lua|/api/v1/tickets?sla=breached
+list_due|get.lua|/api/v1/tickets?sort=due
 get_ticket|get.lua|/api/v1/tickets/$LONG_TICKET
 patch_status|patch.lua|
 create_ticket|create.lua|

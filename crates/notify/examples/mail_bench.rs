@@ -1,7 +1,7 @@
 //! Replies sent per second: queues R replies (each committed with its delivery row, as the
 //! API does) on tickets of workspace BENCH, then times the delivery worker sending them to a
-//! local SMTP catcher (aiosmtpd, `scripts/smtp-catcher.sh`) until none is left. Run by
-//! `bench/mail.sh`; prints one JSON line per run.
+//! local SMTP catcher (aiosmtpd, `scripts/smtp-catcher.sh`) until none is left. See
+//! bench/README.md ("Replies per second"); prints one JSON line per run.
 //!
 //! ```text
 //! cargo run --release -p notify --example mail_bench -- DATABASE_URL [--tickets N] [--replies R] [--repeat K]
