@@ -42,7 +42,8 @@ for script in "$BENCH_DIR"/pgbench/*.sql; do
         out=$(pgbench -n -M prepared -c "$CONNECTIONS" -j "$THREADS" -T "$([ "$run" = 0 ] && echo 2 || echo "$DURATION")" \
             -l --log-prefix="$LOGS/tx" -f "$script" \
             -D ws="$WS" -D hash="$HASH" -D agent="$AGENT" -D conversation="$CONVERSATION" \
-            -D patch_base="$PATCH_BASE" -D small="$(( TICKETS < 100000 ? 1 : 0 ))" "$URL" 2>&1) || { echo "$out" >&2; exit 1; }
+            -D patch_base="$PATCH_BASE" -D small="$(( TICKETS < 100000 ? 1 : 0 ))" \
+            -D now="$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$URL" 2>&1) || { echo "$out" >&2; exit 1; }
         [ "$run" = 0 ] && continue # warm-up
         tps=$(echo "$out" | sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p')
         failed=$(echo "$out" | sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p')
