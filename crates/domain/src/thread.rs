@@ -115,7 +115,8 @@ impl Requester {
     }
 }
 
-/// What a `customer` comment does to its ticket (SPEC section 8).
+/// What a `customer` comment does to its ticket: an open or pending ticket stays as it is,
+/// a resolved one reopens, and a closed one gets a follow-up ticket that carries the comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CustomerEffect {
     /// `open` / `pending`: the status stays.

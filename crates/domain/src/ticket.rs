@@ -239,8 +239,10 @@ pub struct Change {
 }
 
 impl TicketState {
-    /// Applies `patch` at `now` with the rules of SPEC section 2 and returns the new state
-    /// with the changes to log. Setting a value a field already has is no change.
+    /// Applies `patch` at `now` and returns the new state with the changes to log: assigning
+    /// an open ticket makes it `pending` and unassigning a pending one makes it `open` (an
+    /// explicit `status` wins), `resolved_at` follows [`resolved_at_after`], and setting a
+    /// value a field already has is no change.
     pub fn apply(&self, patch: &TicketPatch, now: DateTime<Utc>) -> (TicketState, Vec<Change>) {
         let mut next = self.clone();
         let mut changes = Vec::new();
@@ -312,7 +314,9 @@ impl TicketState {
     }
 }
 
-/// The `resolved_at` table of SPEC section 2.
+/// `resolved_at` after a status change: cleared when a ticket goes back to `open` or
+/// `pending`; stamped when an open or pending ticket is resolved; kept between `resolved`
+/// and `closed`; left empty when an unresolved ticket is closed.
 fn resolved_at_after(
     from: Status,
     to: Status,

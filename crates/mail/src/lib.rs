@@ -3,7 +3,7 @@
 //! the sender, subject, Message-ID and thread ids, the recipients that may carry a reply
 //! token, and the customer's own words as plain text (HTML turned to text, quoted history
 //! trimmed, attachments listed by name and size) — or the reason it is ignored
-//! (auto-replies, bulk mail, bounces: SPEC section 8).
+//! (auto-replies, bulk mail and bounces, so that two robots never answer each other).
 //!
 //! MIME, charsets and encoded words are `mail-parser`'s. This crate does no I/O; threading
 //! (which needs the database) is `store::inbound`'s.
