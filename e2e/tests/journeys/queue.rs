@@ -126,7 +126,49 @@ async fn operator_works_the_queue_by_due_time_views_bulk_edit_and_export() {
     assert!(lines.next().unwrap().starts_with("reference,subject,status,priority"), "{csv}");
     assert_eq!(lines.filter(|l| !l.is_empty()).count(), normal, "one line per listed ticket: {csv}");
 
-    assert_no_console_errors(&driver, &[]).await;
+    // SLA settings (admins): a bad time zone is refused next to its field, a good policy is
+    // saved and is what the API then serves.
+    driver.goto(format!("{base}/app/settings")).await.unwrap();
+    let first = driver
+        .query(By::Id("sla-urgent-first"))
+        .wait(WAIT, Duration::from_millis(100))
+        .first()
+        .await
+        .unwrap();
+    first.clear().await.unwrap();
+    first.send_keys("30").await.unwrap();
+    driver.find(By::Id("sla-hours-on")).await.unwrap().click().await.unwrap();
+    let zone =
+        driver.query(By::Id("sla-timezone")).wait(WAIT, Duration::from_millis(100)).first().await.unwrap();
+    zone.clear().await.unwrap();
+    zone.send_keys("Mars/Olympus").await.unwrap();
+    let monday = driver.find(By::Id("sla-day-mon")).await.unwrap();
+    monday.clear().await.unwrap();
+    monday.send_keys("08:00-16:00").await.unwrap();
+    driver.find(By::XPath("//button[text()='Save SLA targets']")).await.unwrap().click().await.unwrap();
+    wait_text(&driver, By::Css(".sla-hours"), "Mars/Olympus").await;
+    eventually("the time zone's error", || async {
+        text_of(&driver, By::Css(".sla-hours")).await.to_lowercase().contains("time zone")
+    })
+    .await;
+    zone.clear().await.unwrap();
+    zone.send_keys("Europe/Berlin").await.unwrap();
+    driver.find(By::XPath("//button[text()='Save SLA targets']")).await.unwrap().click().await.unwrap();
+    wait_text(&driver, By::Css("section[aria-labelledby='sla-title'] .save-state"), "Saved").await;
+    let policy: serde_json::Value = http
+        .get(format!("{base}/api/v1/sla-policy"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(policy["targets"]["urgent"]["first_response_minutes"], 30, "{policy}");
+    assert_eq!(policy["business_hours"]["timezone"], "Europe/Berlin", "{policy}");
+    assert_eq!(policy["business_hours"]["week"]["mon"], serde_json::json!([["08:00", "16:00"]]), "{policy}");
+
+    assert_no_console_errors(&driver, &["status of 422"]).await;
     driver.quit().await.unwrap();
 }
 
