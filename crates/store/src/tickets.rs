@@ -15,17 +15,17 @@ use domain::ticket::{
 };
 use domain::validation::ValidationError;
 use domain::{AgentId, ConversationId, TicketId, TokenId, UserId, WorkspaceId};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Statement, Value,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, Value,
 };
 use uuid::Uuid;
 
 use crate::conversations::{ensure_room, message_model};
 use crate::entity::{
-    api_token, conversation, idempotency_key, membership, message, ticket, ticket_event, tool_call, user,
-    workspace,
+    api_token, conversation, idempotency_key, membership, message, ticket, ticket_comment, ticket_event,
+    tool_call, user, workspace,
 };
 use crate::{
     Actor, ActorName, Backend, Conversation, Message, Store, StoreError, Ticket, TicketDetail, TicketEvent,
@@ -478,21 +478,12 @@ impl Store {
         key: &TicketKey,
         for_update: bool,
     ) -> Result<ticket::Model, StoreError> {
-        let mut select = ticket::Entity::find().filter(ticket::Column::WorkspaceId.eq(ws.0));
-        select = match key {
-            TicketKey::Id(id) => select.filter(ticket::Column::Id.eq(id.0)),
-            TicketKey::Reference { number, .. } => select.filter(ticket::Column::Number.eq(*number)),
-        };
+        let mut select = by_key(ws, key);
         if for_update && self.backend == Backend::Postgres {
             select = select.lock_exclusive();
         }
         let model = select.one(db).await?.ok_or(StoreError::NotFound)?;
-        if let TicketKey::Reference { prefix, number } = key
-            && model.reference != format!("{prefix}-{number}")
-        {
-            return Err(StoreError::NotFound);
-        }
-        Ok(model)
+        named_by(model, key)
     }
 
     /// One ticket by id or reference.
@@ -500,19 +491,95 @@ impl Store {
         self.find_ticket(&self.db, ws, key, false).await?.try_into()
     }
 
-    /// A ticket with its full conversation thread and its assignee.
+    /// A ticket with its full conversation thread, its assignee and its comment count: two
+    /// statements, one for the ticket with its conversation's header, assignee and count, one
+    /// for the messages (none when the ticket has no conversation).
     pub async fn ticket_detail(&self, ws: WorkspaceId, key: &TicketKey) -> Result<TicketDetail, StoreError> {
-        let ticket = self.ticket(ws, key).await?;
-        let conversation = match ticket.conversation_id {
-            Some(id) => self.conversation_thread(ws, id).await?,
+        let comments = Query::select()
+            .expr(Expr::cust("COUNT(*)"))
+            .from(ticket_comment::Entity)
+            .and_where(
+                Expr::col((ticket_comment::Entity, ticket_comment::Column::TicketId))
+                    .equals((ticket::Entity, ticket::Column::Id)),
+            )
+            .and_where(Expr::col((ticket_comment::Entity, ticket_comment::Column::WorkspaceId)).eq(ws.0))
+            .to_owned();
+        let mut select = by_key(ws, key).into_query();
+        select
+            .join(
+                JoinType::LeftJoin,
+                conversation::Entity,
+                Expr::col((conversation::Entity, conversation::Column::Id))
+                    .equals((ticket::Entity, ticket::Column::ConversationId))
+                    .and(
+                        Expr::col((conversation::Entity, conversation::Column::WorkspaceId))
+                            .equals((ticket::Entity, ticket::Column::WorkspaceId)),
+                    ),
+            )
+            .join(
+                JoinType::LeftJoin,
+                user::Entity,
+                Expr::col((user::Entity, user::Column::Id))
+                    .equals((ticket::Entity, ticket::Column::AssignedToUserId)),
+            )
+            .expr_as(
+                Expr::col((conversation::Entity, conversation::Column::Id)),
+                Alias::new("d_conversation_id"),
+            )
+            .expr_as(
+                Expr::col((conversation::Entity, conversation::Column::AgentId)),
+                Alias::new("d_agent_id"),
+            )
+            .expr_as(
+                Expr::col((conversation::Entity, conversation::Column::StartedAt)),
+                Alias::new("d_started_at"),
+            )
+            .expr_as(
+                Expr::col((conversation::Entity, conversation::Column::LastActivityAt)),
+                Alias::new("d_last_activity_at"),
+            )
+            .expr_as(Expr::col((user::Entity, user::Column::Name)), Alias::new("d_assignee_name"))
+            .expr_as(Expr::col((user::Entity, user::Column::Email)), Alias::new("d_assignee_email"))
+            .expr_as(Expr::from(comments.into_sub_query_statement()), Alias::new("d_comments_count"));
+        let row = self.db.query_one(&select).await?.ok_or(StoreError::NotFound)?;
+        let model = named_by(ticket::Model::from_query_result(&row, "")?, key)?;
+        let conversation = match row.try_get::<Option<Uuid>>("", "d_conversation_id")? {
+            Some(id) => Some(Conversation {
+                id: ConversationId(id),
+                agent_id: AgentId(row.try_get("", "d_agent_id")?),
+                started_at: row.try_get("", "d_started_at")?,
+                last_activity_at: row.try_get("", "d_last_activity_at")?,
+                messages: self.messages(id).await?,
+            }),
             None => None,
         };
-        let assignee = match ticket.assigned_to_user_id {
-            Some(id) => user::Entity::find_by_id(id.0).one(&self.db).await?.map(User::from),
-            None => None,
-        };
-        let comments_count = self.comments_count(ws, ticket.id).await?;
-        Ok(TicketDetail { ticket, conversation, assignee, comments_count })
+        let assignee =
+            match (model.assigned_to_user_id, row.try_get::<Option<String>>("", "d_assignee_name")?) {
+                (Some(id), Some(name)) => {
+                    Some(User { id: UserId(id), name, email: row.try_get("", "d_assignee_email")? })
+                }
+                _ => None,
+            };
+        let comments_count: i64 = row.try_get("", "d_comments_count")?;
+        Ok(TicketDetail {
+            ticket: model.try_into()?,
+            conversation,
+            assignee,
+            comments_count: comments_count as u64,
+        })
+    }
+
+    /// A conversation's messages, oldest first.
+    async fn messages(&self, conversation: Uuid) -> Result<Vec<Message>, StoreError> {
+        Ok(message::Entity::find()
+            .filter(message::Column::ConversationId.eq(conversation))
+            .order_by_asc(message::Column::CreatedAt)
+            .order_by_asc(message::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| Message { id: m.id, role: m.role, content: m.content, created_at: m.created_at })
+            .collect())
     }
 
     /// A conversation with every message, oldest first.
@@ -528,15 +595,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        let messages = message::Entity::find()
-            .filter(message::Column::ConversationId.eq(conv.id))
-            .order_by_asc(message::Column::CreatedAt)
-            .order_by_asc(message::Column::Id)
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|m| Message { id: m.id, role: m.role, content: m.content, created_at: m.created_at })
-            .collect();
+        let messages = self.messages(conv.id).await?;
         Ok(Some(Conversation {
             id: ConversationId(conv.id),
             agent_id: AgentId(conv.agent_id),
@@ -1079,6 +1138,26 @@ impl Store {
         };
         self.estimates.insert(key, rows);
         Ok(rows)
+    }
+}
+
+/// The ticket `key` names in `ws` (by the `(workspace_id, number)` index for a reference).
+fn by_key(ws: WorkspaceId, key: &TicketKey) -> sea_orm::Select<ticket::Entity> {
+    let select = ticket::Entity::find().filter(ticket::Column::WorkspaceId.eq(ws.0));
+    match key {
+        TicketKey::Id(id) => select.filter(ticket::Column::Id.eq(id.0)),
+        TicketKey::Reference { number, .. } => select.filter(ticket::Column::Number.eq(*number)),
+    }
+}
+
+/// `model`, if `key` names it: a reference must carry the ticket's own prefix (`XYZ-12`
+/// does not name `ACME-12`).
+fn named_by(model: ticket::Model, key: &TicketKey) -> Result<ticket::Model, StoreError> {
+    match key {
+        TicketKey::Reference { prefix, number } if model.reference != format!("{prefix}-{number}") => {
+            Err(StoreError::NotFound)
+        }
+        _ => Ok(model),
     }
 }
 
