@@ -16,6 +16,7 @@ use crate::components::{Failure, Loading};
 use crate::logic::{format_time, priority_label};
 use crate::pages::team::{ChangePassword, Team};
 use crate::state::{use_api, use_app};
+use crate::task::spawn_report;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -68,30 +69,16 @@ fn Tokens() -> impl IntoView {
         ev.prevent_default();
         let req = CreateApiTokenRequest { name: name.get_untracked(), scopes: scopes.get_untracked() };
         let api = a.clone();
-        leptos::task::spawn_local(async move {
-            match api.create_api_token(&req).await {
-                Ok(t) => {
-                    secret.try_set(Some(t.secret));
-                    failure.try_set(None);
-                    name.try_set(String::new());
-                    list.refetch();
-                }
-                Err(f) => {
-                    failure.try_set(Some(f));
-                }
-            }
+        spawn_report(failure, async move { api.create_api_token(&req).await }, move |t| {
+            secret.try_set(Some(t.secret));
+            failure.try_set(None);
+            name.try_set(String::new());
+            list.refetch();
         });
     };
     let revoke = move |id: Uuid| {
         let api = api.clone();
-        leptos::task::spawn_local(async move {
-            match api.revoke_api_token(id).await {
-                Ok(()) => list.refetch(),
-                Err(f) => {
-                    failure.try_set(Some(f));
-                }
-            }
-        });
+        spawn_report(failure, async move { api.revoke_api_token(id).await }, move |()| list.refetch());
     };
     view! {
         <section class="card" aria-labelledby="tokens-title">
@@ -203,17 +190,10 @@ fn Agents() -> impl IntoView {
             vertical_overrides: None,
         };
         let api = api.clone();
-        leptos::task::spawn_local(async move {
-            match api.create_agent(&req).await {
-                Ok(_) => {
-                    failure.try_set(None);
-                    name.try_set(String::new());
-                    list.refetch();
-                }
-                Err(f) => {
-                    failure.try_set(Some(f));
-                }
-            }
+        spawn_report(failure, async move { api.create_agent(&req).await }, move |_| {
+            failure.try_set(None);
+            name.try_set(String::new());
+            list.refetch();
         });
     };
     view! {
@@ -446,14 +426,7 @@ fn CtaRules() -> impl IntoView {
     let toggle = move |id: Uuid, enabled: bool| {
         let api = a.clone();
         let req = UpdateCtaRuleRequest { enabled: Some(enabled), ..UpdateCtaRuleRequest::default() };
-        leptos::task::spawn_local(async move {
-            match api.update_cta_rule(id, &req).await {
-                Ok(_) => list.refetch(),
-                Err(f) => {
-                    failure.try_set(Some(f));
-                }
-            }
-        });
+        spawn_report(failure, async move { api.update_cta_rule(id, &req).await }, move |_| list.refetch());
     };
     let a = api.clone();
     let remove = move |id: Uuid, label: String| {
@@ -461,14 +434,7 @@ fn CtaRules() -> impl IntoView {
             return;
         }
         let api = a.clone();
-        leptos::task::spawn_local(async move {
-            match api.delete_cta_rule(id).await {
-                Ok(()) => list.refetch(),
-                Err(f) => {
-                    failure.try_set(Some(f));
-                }
-            }
-        });
+        spawn_report(failure, async move { api.delete_cta_rule(id).await }, move |()| list.refetch());
     };
     let create = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -481,17 +447,10 @@ fn CtaRules() -> impl IntoView {
             enabled: None,
         };
         let api = api.clone();
-        leptos::task::spawn_local(async move {
-            match api.create_cta_rule(&req).await {
-                Ok(_) => {
-                    failure.try_set(None);
-                    label.try_set(String::new());
-                    list.refetch();
-                }
-                Err(f) => {
-                    failure.try_set(Some(f));
-                }
-            }
+        spawn_report(failure, async move { api.create_cta_rule(&req).await }, move |_| {
+            failure.try_set(None);
+            label.try_set(String::new());
+            list.refetch();
         });
     };
     view! {
@@ -565,14 +524,7 @@ fn Channels() -> impl IntoView {
             enabled: Some(enabled),
             ..UpdateNotificationChannelRequest::default()
         };
-        leptos::task::spawn_local(async move {
-            match api.update_channel(id, &req).await {
-                Ok(_) => list.refetch(),
-                Err(f) => {
-                    failure.try_set(Some(f));
-                }
-            }
-        });
+        spawn_report(failure, async move { api.update_channel(id, &req).await }, move |_| list.refetch());
     };
     let a = api.clone();
     let remove = move |id: Uuid, url: String| {
@@ -580,14 +532,7 @@ fn Channels() -> impl IntoView {
             return;
         }
         let api = a.clone();
-        leptos::task::spawn_local(async move {
-            match api.delete_channel(id).await {
-                Ok(()) => list.refetch(),
-                Err(f) => {
-                    failure.try_set(Some(f));
-                }
-            }
-        });
+        spawn_report(failure, async move { api.delete_channel(id).await }, move |()| list.refetch());
     };
     let create = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -606,18 +551,11 @@ fn Channels() -> impl IntoView {
             enabled: None,
         };
         let api = api.clone();
-        leptos::task::spawn_local(async move {
-            match api.create_channel(&req).await {
-                Ok(c) => {
-                    failure.try_set(None);
-                    url.try_set(String::new());
-                    secret.try_set(c.secret);
-                    list.refetch();
-                }
-                Err(f) => {
-                    failure.try_set(Some(f));
-                }
-            }
+        spawn_report(failure, async move { api.create_channel(&req).await }, move |c| {
+            failure.try_set(None);
+            url.try_set(String::new());
+            secret.try_set(c.secret);
+            list.refetch();
         });
     };
     view! {
