@@ -1,6 +1,10 @@
-//! `/app/settings`: your password (everyone); for admins the team (`team.rs`), API tokens, agents, call-to-action buttons and
-//! notification channels: create forms; agents editable (vertical, overrides) with their tools;
-//! buttons and channels enabled, disabled or deleted; a channel's latest deliveries.
+//! `/app/settings`: your password (everyone); for admins the team (`team.rs`), API tokens,
+//! agents, call-to-action buttons, notification channels and the SLA targets (`sla.rs`):
+//! create forms; agents editable (vertical, overrides) with their tools; buttons and channels
+//! enabled, disabled or deleted; a channel's latest deliveries.
+
+mod sla;
+mod team;
 
 use api_types::{
     Agent, Capability, ChannelKind, CreateAgentRequest, CreateApiTokenRequest, CreateCtaRuleRequest,
@@ -14,9 +18,10 @@ use uuid::Uuid;
 use crate::api::ApiFailure;
 use crate::components::{Failure, Loading};
 use crate::logic::{format_time, priority_label};
-use crate::pages::team::{ChangePassword, Team};
 use crate::state::{use_api, use_app};
 use crate::task::spawn_report;
+use sla::SlaSettings;
+use team::{ChangePassword, Team};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -32,7 +37,7 @@ pub fn SettingsPage() -> impl IntoView {
                     <Agents/>
                     <CtaRules/>
                     <Channels/>
-                    <super::SlaSettings/>
+                    <SlaSettings/>
                 </div>
             }
             .into_any()

@@ -5,7 +5,7 @@ use api_types::{ChangePasswordRequest, CreateUserRequest, Member, Role, UpdateUs
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use super::settings::{confirmed, error_line};
+use super::{confirmed, error_line};
 use crate::api::ApiFailure;
 use crate::components::{Failure, Loading};
 use crate::state::{use_api, use_app};
