@@ -3,13 +3,14 @@
 //! create forms; agents editable (vertical, overrides) with their tools; buttons and channels
 //! enabled, disabled or deleted; a channel's latest deliveries.
 
+mod channels;
 mod sla;
 mod team;
+mod tokens;
 
 use api_types::{
-    Agent, Capability, ChannelKind, CreateAgentRequest, CreateApiTokenRequest, CreateCtaRuleRequest,
-    CreateNotificationChannelRequest, CtaKind, Scope, UpdateAgentRequest, UpdateCtaRuleRequest,
-    UpdateNotificationChannelRequest, Vertical, VerticalOverrides,
+    Agent, Capability, CreateAgentRequest, CreateCtaRuleRequest, CtaKind, List, UpdateAgentRequest,
+    UpdateCtaRuleRequest, Vertical, VerticalOverrides,
 };
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -17,11 +18,13 @@ use uuid::Uuid;
 
 use crate::api::ApiFailure;
 use crate::components::{Failure, Loading};
-use crate::logic::{format_time, priority_label};
+use crate::logic::priority_label;
 use crate::state::{use_api, use_app};
 use crate::task::spawn_report;
+use channels::Channels;
 use sla::SlaSettings;
 use team::{ChangePassword, Team};
+use tokens::Tokens;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -53,126 +56,9 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// A section's failure, under its form.
 pub(super) fn error_line(f: RwSignal<Option<ApiFailure>>) -> impl IntoView {
     move || f.get().map(|f| view! { <p class="error" role="alert">{f.message()}</p> })
-}
-
-#[component]
-fn Tokens() -> impl IntoView {
-    let api = use_api();
-    let a = api.clone();
-    let list = LocalResource::new(move || {
-        let api = a.clone();
-        async move { api.api_tokens().await }
-    });
-    let name = RwSignal::new(String::new());
-    let scopes = RwSignal::new(vec![Scope::TicketsRead]);
-    let secret = RwSignal::new(None::<String>);
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let a = api.clone();
-    let create = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        let req = CreateApiTokenRequest { name: name.get_untracked(), scopes: scopes.get_untracked() };
-        let api = a.clone();
-        spawn_report(failure, async move { api.create_api_token(&req).await }, move |t| {
-            secret.try_set(Some(t.secret));
-            failure.try_set(None);
-            name.try_set(String::new());
-            list.refetch();
-        });
-    };
-    let revoke = move |id: Uuid| {
-        let api = api.clone();
-        spawn_report(failure, async move { api.revoke_api_token(id).await }, move |()| list.refetch());
-    };
-    view! {
-        <section class="card" aria-labelledby="tokens-title">
-            <h2 id="tokens-title">"API tokens"</h2>
-            {move || match list.get() {
-                None => view! { <Loading what="tokens"/> }.into_any(),
-                Some(Err(f)) => view! { <Failure failure=f/> }.into_any(),
-                Some(Ok(l)) if l.data.is_empty() => view! { <p class="empty">"No tokens yet."</p> }.into_any(),
-                Some(Ok(l)) => {
-                    let revoke = revoke.clone();
-                    view! {
-                        <ul class="plain">
-                            {l
-                                .data
-                                .into_iter()
-                                .map(|t| {
-                                    let revoke = revoke.clone();
-                                    let scopes: Vec<&str> = t.scopes.iter().map(|s| s.as_str()).collect();
-                                    view! {
-                                        <li>
-                                            <strong>{t.name}</strong>
-                                            " (" {scopes.join(", ")} ") created " {format_time(t.created_at)}
-                                            {match t.revoked_at {
-                                                Some(at) => view! { <span class="muted">" · revoked " {format_time(at)}</span> }.into_any(),
-                                                None => {
-                                                    let id = t.id;
-                                                    view! {
-                                                        " "
-                                                        <button class="secondary small" on:click=move |_| revoke(id)>"Revoke"</button>
-                                                    }
-                                                        .into_any()
-                                                }
-                                            }}
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
-                    }
-                        .into_any()
-                }
-            }}
-            <form on:submit=create>
-                <label for="t-name">"New token name"</label>
-                <input id="t-name" required bind:value=name/>
-                <fieldset>
-                    <legend>"Scopes"</legend>
-                    {Scope::ALL
-                        .iter()
-                        .map(|s| {
-                            let s = *s;
-                            view! {
-                                <label class="check">
-                                    <input
-                                        type="checkbox"
-                                        prop:checked=move || scopes.get().contains(&s)
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            scopes.update(|v| {
-                                                v.retain(|x| *x != s);
-                                                if on {
-                                                    v.push(s);
-                                                }
-                                            });
-                                        }
-                                    />
-                                    {s.as_str()}
-                                </label>
-                            }
-                        })
-                        .collect_view()}
-                </fieldset>
-                <button type="submit">"Create token"</button>
-            </form>
-            {move || {
-                secret
-                    .get()
-                    .map(|s| {
-                        view! {
-                            <div class="notice" role="status">
-                                <p>"The secret, shown this once — store it now:"</p>
-                                <code id="token-secret">{s}</code>
-                            </div>
-                        }
-                    })
-            }}
-            {error_line(failure)}
-        </section>
-    }
 }
 
 #[component]
@@ -381,42 +267,6 @@ fn AgentTools(id: Uuid) -> impl IntoView {
     }
 }
 
-/// The latest deliveries to one channel: status, attempts and the last error.
-#[component]
-fn ChannelDeliveries(id: Uuid) -> impl IntoView {
-    let api = use_api();
-    let list = LocalResource::new(move || {
-        let api = api.clone();
-        async move { api.channel_deliveries(id).await }
-    });
-    move || {
-        match list.get() {
-        None => view! { <Loading what="deliveries"/> }.into_any(),
-        Some(Err(f)) => view! { <Failure failure=f/> }.into_any(),
-        Some(Ok(l)) if l.data.is_empty() => view! { <p class="empty">"No deliveries yet."</p> }.into_any(),
-        Some(Ok(l)) => view! {
-            <ul class="deliveries">
-                {l
-                    .data
-                    .into_iter()
-                    .map(|d| {
-                        let code = d.last_status_code.map(|c| format!(" · HTTP {c}")).unwrap_or_default();
-                        view! {
-                            <li>
-                                {d.event_type} " · " <strong>{d.status}</strong> " · " {d.attempts} " attempt(s)" {code}
-                                {d.last_attempt_at.map(|at| format!(" · last {}", format_time(at)))}
-                                {d.last_error.map(|e| view! { <br/><span class="error">{e}</span> })}
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        }
-            .into_any(),
-    }
-    }
-}
-
 #[component]
 fn CtaRules() -> impl IntoView {
     let api = use_api();
@@ -510,149 +360,39 @@ fn CtaRules() -> impl IntoView {
     }
 }
 
-#[component]
-fn Channels() -> impl IntoView {
-    let api = use_api();
-    let a = api.clone();
-    let list = LocalResource::new(move || {
-        let api = a.clone();
-        async move { api.channels().await }
-    });
-    let url = RwSignal::new(String::new());
-    let kind = RwSignal::new(ChannelKind::Webhook);
-    let secret = RwSignal::new(None::<String>);
-    let failure = RwSignal::new(None::<ApiFailure>);
-    let a = api.clone();
-    let toggle = move |id: Uuid, enabled: bool| {
-        let api = a.clone();
-        let req = UpdateNotificationChannelRequest {
-            enabled: Some(enabled),
-            ..UpdateNotificationChannelRequest::default()
-        };
-        spawn_report(failure, async move { api.update_channel(id, &req).await }, move |_| list.refetch());
-    };
-    let a = api.clone();
-    let remove = move |id: Uuid, url: String| {
-        if !confirmed(&format!("Delete the channel to {url}?")) {
-            return;
-        }
-        let api = a.clone();
-        spawn_report(failure, async move { api.delete_channel(id).await }, move |()| list.refetch());
-    };
-    let create = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        // One input: the URL of a webhook or Slack channel, the mailbox of an e-mail one.
-        let kind = kind.get_untracked();
-        let (target_url, address) = match kind {
-            ChannelKind::Email => (None, Some(url.get_untracked().trim().to_owned())),
-            _ => (Some(url.get_untracked()), None),
-        };
-        let req = CreateNotificationChannelRequest {
-            kind,
-            url: target_url,
-            address,
-            events: None,
-            secret: None,
-            enabled: None,
-        };
-        let api = api.clone();
-        spawn_report(failure, async move { api.create_channel(&req).await }, move |c| {
-            failure.try_set(None);
-            url.try_set(String::new());
-            secret.try_set(c.secret);
-            list.refetch();
-        });
-    };
-    view! {
-        <section class="card" aria-labelledby="channels-title">
-            <h2 id="channels-title">"Notification channels"</h2>
-            {move || match list.get() {
-                None => view! { <Loading what="channels"/> }.into_any(),
-                Some(Err(f)) => view! { <Failure failure=f/> }.into_any(),
-                Some(Ok(l)) if l.data.is_empty() => view! { <p class="empty">"No channels yet."</p> }.into_any(),
-                Some(Ok(l)) => {
-                    let toggle = toggle.clone();
-                    let remove = remove.clone();
-                    view! {
-                        <ul class="plain">
-                            {l
-                                .data
-                                .into_iter()
-                                .map(|c| {
-                                    let events: Vec<&str> = c.events.iter().map(|e| e.as_str()).collect();
-                                    let target = c.url.clone().or(c.address.clone()).unwrap_or_default();
-                                    let (id, enabled, url) = (c.id, c.enabled, target.clone());
-                                    let toggle = toggle.clone();
-                                    let remove = remove.clone();
-                                    let show = RwSignal::new(false);
-                                    view! {
-                                        <li class="channel">
-                                            <strong>{c.kind.as_str()}</strong>
-                                            " " {target} " · " {events.join(", ")}
-                                            <span class="rule-state">{if c.enabled { " · enabled" } else { " · disabled" }}</span>
-                                            " "
-                                            <button type="button" class="secondary small toggle" on:click=move |_| toggle(id, !enabled)>
-                                                {if enabled { "Disable" } else { "Enable" }}
-                                            </button>
-                                            " "
-                                            <button type="button" class="secondary small delete" on:click=move |_| remove(id, url.clone())>
-                                                "Delete"
-                                            </button>
-                                            " "
-                                            <button
-                                                type="button"
-                                                class="secondary small"
-                                                aria-expanded=move || show.get().to_string()
-                                                on:click=move |_| show.update(|s| *s = !*s)
-                                            >
-                                                "Deliveries"
-                                            </button>
-                                            {move || show.get().then(|| view! { <ChannelDeliveries id=id/> })}
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
-                    }
-                        .into_any()
-                }
-            }}
-            <form on:submit=create class="inline-form">
-                <label for="ch-kind">"Kind"</label>
-                <select id="ch-kind" on:change=move |ev| {
-                    kind.set(match event_target_value(&ev).as_str() {
-                        "slack" => ChannelKind::Slack,
-                        "email" => ChannelKind::Email,
-                        _ => ChannelKind::Webhook,
-                    })
-                }>
-                    <option value="webhook">"Webhook"</option>
-                    <option value="slack">"Slack"</option>
-                    <option value="email">"E-mail (the team's mailbox)"</option>
-                </select>
-                <label for="ch-url">{move || if kind.get() == ChannelKind::Email { "Address" } else { "URL" }}</label>
-                <input
-                    id="ch-url"
-                    type=move || if kind.get() == ChannelKind::Email { "email" } else { "url" }
-                    placeholder=move || if kind.get() == ChannelKind::Email { "team@acme.test" } else { "https://hooks.example.com/ticketd" }
-                    required
-                    bind:value=url
-                />
-                <button type="submit">"Create channel"</button>
-            </form>
-            {move || {
-                secret
-                    .get()
-                    .map(|s| {
-                        view! {
-                            <div class="notice" role="status">
-                                <p>"Signing secret, shown this once:"</p>
-                                <code>{s}</code>
-                            </div>
-                        }
-                    })
-            }}
-            {error_line(failure)}
-        </section>
+/// A listed resource: "Loading …" (`what`), its failure, the `empty` line, or `rows`.
+fn listing<T, V>(
+    list: LocalResource<Result<List<T>, ApiFailure>>,
+    what: &'static str,
+    empty: &'static str,
+    rows: impl Fn(Vec<T>) -> V + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    move || match list.get() {
+        None => view! { <Loading what=what/> }.into_any(),
+        Some(Err(f)) => view! { <Failure failure=f/> }.into_any(),
+        Some(Ok(l)) if l.data.is_empty() => view! { <p class="empty">{empty}</p> }.into_any(),
+        Some(Ok(l)) => rows(l.data).into_any(),
+    }
+}
+
+/// A secret the server shows once (a token's, a channel's signing secret).
+fn shown_once(
+    secret: RwSignal<Option<String>>,
+    intro: &'static str,
+    code_id: Option<&'static str>,
+) -> impl IntoView {
+    move || {
+        secret.get().map(|s| {
+            view! {
+                <div class="notice" role="status">
+                    <p>{intro}</p>
+                    <code id=code_id>{s}</code>
+                </div>
+            }
+        })
     }
 }
