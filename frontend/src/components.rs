@@ -1,7 +1,7 @@
 //! Pieces shared by the pages: the sign-in guard and form, the transcript, badges and the
 //! loading / error states.
 
-use api_types::{Message, Priority, Scope, Status};
+use api_types::{Capability, Message, Priority, Scope, Status, Vertical};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
@@ -165,7 +165,7 @@ macro_rules! named_choice {
     };
 }
 
-named_choice!(Scope);
+named_choice!(Capability, Scope, Vertical);
 
 /// A `<select>` over `choices`, in that order, bound to `value`.
 #[component]
