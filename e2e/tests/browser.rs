@@ -589,6 +589,24 @@ async fn operator_converts_an_inbox_conversation_and_expired_sessions_return_to_
     driver.find(By::XPath("//button[text()='Create channel']")).await.unwrap().click().await.unwrap();
     let mailbox = By::XPath("//li[contains(@class,'channel')][contains(., 'team@acme.test')]");
     wait_text(&driver, mailbox, "email").await;
+
+    // API tokens: a new token's secret is shown once; revoking it marks it revoked.
+    driver.find(By::Id("t-name")).await.unwrap().send_keys("browser token").await.unwrap();
+    driver.find(By::XPath("//button[text()='Create token']")).await.unwrap().click().await.unwrap();
+    wait_text(&driver, By::Id("token-secret"), "tkd_").await;
+    let token = By::XPath("//section[@aria-labelledby='tokens-title']//li[strong[text()='browser token']]");
+    wait_text(&driver, token.clone(), "tickets:read").await;
+    driver
+        .find(token.clone())
+        .await
+        .unwrap()
+        .find(By::XPath(".//button[text()='Revoke']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&driver, token, "revoked").await;
     assert_no_console_errors(&driver, &[]).await;
 
     // A token the server no longer accepts: the next call answers 401 and the app asks to

@@ -1,7 +1,7 @@
 //! Pieces shared by the pages: the sign-in guard and form, the transcript, badges and the
 //! loading / error states.
 
-use api_types::{Message, Priority, Status};
+use api_types::{Capability, Message, Priority, Scope, Status, Vertical};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
@@ -151,6 +151,22 @@ impl Choice for Priority {
     }
 }
 
+/// A closed set of names shown as they are (`as_str`), as value and label alike.
+macro_rules! named_choice {
+    ($($t:ty),+) => {
+        $(impl Choice for $t {
+            fn value(self) -> &'static str {
+                self.as_str()
+            }
+            fn label(self) -> &'static str {
+                self.as_str()
+            }
+        })+
+    };
+}
+
+named_choice!(Capability, Scope, Vertical);
+
 /// A `<select>` over `choices`, in that order, bound to `value`.
 #[component]
 pub fn ChoiceSelect<T: Choice>(
@@ -176,5 +192,44 @@ pub fn ChoiceSelect<T: Choice>(
                 })
                 .collect_view()}
         </select>
+    }
+}
+
+/// A `<fieldset>` of checkboxes over `choices`, in that order, bound to the ticked `value`s.
+#[component]
+pub fn ChoiceChecks<T: Choice>(
+    #[prop(into)] legend: String,
+    choices: &'static [T],
+    value: RwSignal<Vec<T>>,
+) -> impl IntoView {
+    view! {
+        <fieldset>
+            <legend>{legend}</legend>
+            {choices
+                .iter()
+                .map(|c| {
+                    let c = *c;
+                    view! {
+                        <label class="check">
+                            <input
+                                type="checkbox"
+                                value=c.value()
+                                prop:checked=move || value.get().contains(&c)
+                                on:change=move |ev| {
+                                    let on = event_target_checked(&ev);
+                                    value.update(|v| {
+                                        v.retain(|x| *x != c);
+                                        if on {
+                                            v.push(c);
+                                        }
+                                    });
+                                }
+                            />
+                            {c.label()}
+                        </label>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
     }
 }

@@ -12,6 +12,7 @@ mod queue_logic;
 mod sla;
 mod sla_badge;
 mod state;
+mod task;
 mod thread_logic;
 
 use leptos::prelude::*;

@@ -3,8 +3,6 @@
 mod inbox;
 mod login;
 mod settings;
-mod sla_settings;
-mod team;
 mod thread;
 mod ticket;
 mod tickets;
@@ -12,7 +10,6 @@ mod tickets;
 pub use inbox::InboxPage;
 pub use login::LoginPage;
 pub use settings::SettingsPage;
-pub(crate) use sla_settings::SlaSettings;
 pub use ticket::TicketPage;
 pub use tickets::TicketsPage;
 

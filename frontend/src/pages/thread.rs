@@ -18,6 +18,7 @@ use crate::components::{Failure, Loading};
 use crate::live::LiveComments;
 use crate::logic::format_time;
 use crate::state::{now, use_api};
+use crate::task::spawn_report;
 use crate::thread_logic::{
     author_label, belongs_to, comment_class, comment_kind_label, delivery_label, is_send_shortcut,
     relative_time, requester_from_form, requester_line, send_problem, sent_message, upsert_comment,
@@ -192,6 +193,12 @@ enum Post {
     Failed(ApiFailure),
 }
 
+impl From<ApiFailure> for Post {
+    fn from(f: ApiFailure) -> Self {
+        Post::Failed(f)
+    }
+}
+
 #[component]
 fn Composer(
     reference: String,
@@ -217,22 +224,16 @@ fn Composer(
         let request = NewComment { kind: kind.get_untracked(), body: body.get_untracked() };
         post.set(Post::Sending);
         let (api, reference) = (api.clone(), reference.clone());
-        leptos::task::spawn_local(async move {
-            match api.post_comment(&reference, &request).await {
-                Ok(comment) => {
-                    let message = sent_message(comment.kind, requester.get_untracked().as_ref());
-                    // Only the text that was sent is cleared: typing during the request stays.
-                    if body.try_get_untracked().as_deref() == Some(request.body.as_str()) {
-                        body.try_set(String::new());
-                    }
-                    keep_draft(&reference, Draft { kind: request.kind, body: String::new() });
-                    post.try_set(Post::Done(message));
-                    on_posted(comment);
-                }
-                Err(f) => {
-                    post.try_set(Post::Failed(f));
-                }
+        let (sent_to, sent) = (reference.clone(), request.clone());
+        spawn_report(post, async move { api.post_comment(&sent_to, &sent).await }, move |comment| {
+            let message = sent_message(comment.kind, requester.get_untracked().as_ref());
+            // Only the text that was sent is cleared: typing during the request stays.
+            if body.try_get_untracked().as_deref() == Some(request.body.as_str()) {
+                body.try_set(String::new());
             }
+            keep_draft(&reference, Draft { kind: request.kind, body: String::new() });
+            post.try_set(Post::Done(message));
+            on_posted(comment);
         });
     };
     let send_for_submit = send.clone();
@@ -361,6 +362,12 @@ enum Save {
     Failed(ApiFailure),
 }
 
+impl From<ApiFailure> for Save {
+    fn from(f: ApiFailure) -> Self {
+        Save::Failed(f)
+    }
+}
+
 /// The requester, with an edit form (PATCH `{requester}`; a bad address is shown on the field).
 #[component]
 fn RequesterBox(
@@ -388,18 +395,11 @@ fn RequesterBox(
         };
         save.set(Save::Saving);
         let (api, reference) = (api.clone(), reference.clone());
-        leptos::task::spawn_local(async move {
-            match api.update_ticket(&reference, &patch).await {
-                Ok(ticket) => {
-                    requester.try_set(ticket.requester);
-                    save.try_set(Save::Saved);
-                    editing.try_set(false);
-                    on_activity();
-                }
-                Err(f) => {
-                    save.try_set(Save::Failed(f));
-                }
-            }
+        spawn_report(save, async move { api.update_ticket(&reference, &patch).await }, move |ticket| {
+            requester.try_set(ticket.requester);
+            save.try_set(Save::Saved);
+            editing.try_set(false);
+            on_activity();
         });
     };
     let field_error = move |field: &'static str| {

@@ -15,6 +15,7 @@ use crate::api::{ApiFailure, AuthorizedApi};
 use crate::components::{ChoiceSelect, Failure, Loading, PriorityBadge, StatusBadge, Transcript};
 use crate::logic::{describe_event, format_time, neighbour, priority_label, source_label, status_label};
 use crate::state::{use_api, use_app};
+use crate::task::spawn_report;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Save {
@@ -22,6 +23,12 @@ enum Save {
     Saving,
     Saved,
     Failed(ApiFailure),
+}
+
+impl From<ApiFailure> for Save {
+    fn from(f: ApiFailure) -> Self {
+        Save::Failed(f)
+    }
 }
 
 #[component]
@@ -234,16 +241,9 @@ fn EditTicket(
         };
         save.set(Save::Saving);
         let (api, reference) = (api.clone(), reference.clone());
-        leptos::task::spawn_local(async move {
-            match api.update_ticket(&reference, &patch).await {
-                Ok(_) => {
-                    save.try_set(Save::Saved);
-                    on_saved();
-                }
-                Err(f) => {
-                    save.try_set(Save::Failed(f));
-                }
-            }
+        spawn_report(save, async move { api.update_ticket(&reference, &patch).await }, move |_| {
+            save.try_set(Save::Saved);
+            on_saved();
         });
     };
     let field_error = move |name: &'static str| {

@@ -5,10 +5,11 @@ use api_types::{ChangePasswordRequest, CreateUserRequest, Member, Role, UpdateUs
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use super::settings::{confirmed, error_line};
+use super::{confirmed, error_line};
 use crate::api::ApiFailure;
 use crate::components::{Failure, Loading};
 use crate::state::{use_api, use_app};
+use crate::task::spawn_report;
 
 /// The message the login page shows after a password change.
 pub const PASSWORD_CHANGED: &str = "Your password was changed: sign in with the new one";
@@ -109,22 +110,16 @@ fn AddMember(added: Callback<()>) -> impl IntoView {
             role: role_from(&role.get_untracked()),
             password: password.get_untracked(),
         };
+        // The last "… was added." goes: this answer brings its own, or a failure.
+        done.set(None);
         let api = api.clone();
-        leptos::task::spawn_local(async move {
-            match api.create_user(&req).await {
-                Ok(m) => {
-                    done.try_set(Some(format!("{} was added.", m.name)));
-                    failure.try_set(None);
-                    for field in [name, email, password] {
-                        field.try_set(String::new());
-                    }
-                    added.run(());
-                }
-                Err(f) => {
-                    done.try_set(None);
-                    failure.try_set(Some(f));
-                }
+        spawn_report(failure, async move { api.create_user(&req).await }, move |m| {
+            done.try_set(Some(format!("{} was added.", m.name)));
+            failure.try_set(None);
+            for field in [name, email, password] {
+                field.try_set(String::new());
             }
+            added.run(());
         });
     };
     let field_error = move |field: &'static str| {
@@ -169,13 +164,8 @@ pub fn ChangePassword() -> impl IntoView {
             new_password: new.get_untracked(),
         };
         let api = api.clone();
-        leptos::task::spawn_local(async move {
-            match api.change_password(&req).await {
-                Ok(()) => app.sign_out(Some(PASSWORD_CHANGED)),
-                Err(f) => {
-                    failure.try_set(Some(f));
-                }
-            }
+        spawn_report(failure, async move { api.change_password(&req).await }, move |()| {
+            app.sign_out(Some(PASSWORD_CHANGED))
         });
     };
     view! {
