@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, the wasm build of the shared API types, every
+# The whole test suite: formatting, lints, unused dependencies (cargo-machete; .ci/run
+# installs it), the wasm build of the shared API types, every
 # unit and integration test on SQLite and PostgreSQL, a bounded Schemathesis fuzzing pass
 # over the OpenAPI document (needs python3; the script installs Schemathesis in a virtualenv),
 # then the admin app built for real and driven in headless Chromium (needs `chromium` and
@@ -17,6 +18,9 @@ cargo fmt --all -- --check
 
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "no unused dependencies (cargo machete; false positives go in a crate's [package.metadata.cargo-machete] ignored, with the reason)"
+cargo machete
 
 step "api-types builds for wasm32 (the admin app shares it)"
 cargo build -p api-types --target wasm32-unknown-unknown

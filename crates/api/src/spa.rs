@@ -50,10 +50,17 @@ impl Spa {
         }
     }
 
-    async fn file(&self, name: &str) -> Option<Cow<'static, [u8]>> {
+    /// A file and its content type.
+    async fn file(&self, name: &str) -> Option<(Cow<'static, [u8]>, String)> {
         match self {
-            Spa::Embedded => Dist::get(name).map(|f| f.data),
-            Spa::Dir(dir) => tokio::fs::read(dir.join(name)).await.ok().map(Cow::Owned),
+            Spa::Embedded => Dist::get(name).map(|f| (f.data, with_charset(f.metadata.mimetype()))),
+            Spa::Dir(dir) => {
+                let body = tokio::fs::read(dir.join(name)).await.ok()?;
+                Some((
+                    Cow::Owned(body),
+                    with_charset(mime_guess::from_path(name).first_or_octet_stream().as_ref()),
+                ))
+            }
         }
     }
 }
@@ -66,18 +73,13 @@ fn file_name(rest: &str) -> Option<&str> {
     safe.then_some(rest)
 }
 
-pub fn content_type(name: &str) -> &'static str {
-    match name.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("wasm") => "application/wasm",
-        Some("css") => "text/css; charset=utf-8",
-        Some("json") => "application/json",
-        Some("svg") => "image/svg+xml",
-        Some("png") => "image/png",
-        Some("ico") => "image/x-icon",
-        Some("txt") => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
+/// A file's content type as `mime_guess` names it (`Dist`'s metadata, guessed at build time,
+/// or the same guess for a directory's file), text declared UTF-8.
+fn with_charset(mime: &str) -> String {
+    if mime.starts_with("text/") && !mime.contains("charset") {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_owned()
     }
 }
 
@@ -116,16 +118,16 @@ pub async fn serve_app(req: HttpRequest, spa: web::Data<Spa>) -> HttpResponse {
     };
     if !name.is_empty()
         && name != "index.html"
-        && let Some(body) = spa.file(name).await
+        && let Some((body, content_type)) = spa.file(name).await
     {
-        return secure(HttpResponse::Ok().content_type(content_type(name)).body(body.into_owned()));
+        return secure(HttpResponse::Ok().content_type(content_type).body(body.into_owned()));
     }
     if is_asset(name) {
         return secure(HttpResponse::NotFound().content_type("text/plain").body("not found"));
     }
     match spa.file("index.html").await {
-        Some(body) => {
-            secure(HttpResponse::Ok().content_type(content_type("index.html")).body(body.into_owned()))
+        Some((body, content_type)) => {
+            secure(HttpResponse::Ok().content_type(content_type).body(body.into_owned()))
         }
         None => secure(
             HttpResponse::build(StatusCode::SERVICE_UNAVAILABLE)
@@ -151,7 +153,15 @@ mod tests {
         assert_eq!(file_name("/../Cargo.toml"), None);
         assert_eq!(file_name("/.env"), None);
         assert_eq!(file_name("/%2e%2e/x"), None);
-        assert_eq!(content_type("frontend_bg.wasm"), "application/wasm");
         assert!(is_asset("frontend.js") && !is_asset("tickets/ACME-12"));
+    }
+
+    #[test]
+    fn text_is_utf8() {
+        assert_eq!(with_charset("text/html"), "text/html; charset=utf-8");
+        assert_eq!(with_charset("application/wasm"), "application/wasm");
+        let guess = |name: &str| with_charset(mime_guess::from_path(name).first_or_octet_stream().as_ref());
+        assert_eq!(guess("frontend_bg.wasm"), "application/wasm");
+        assert_eq!(guess("frontend.js"), "text/javascript; charset=utf-8");
     }
 }

@@ -1,7 +1,7 @@
 //! Helpers shared by the test suites (API, binary, browser): a real SMTP server process that
 //! keeps every message it receives ([`SmtpCatcher`], `scripts/smtp-catcher.sh` on aiosmtpd),
-//! and a TCP server that accepts connections and never answers ([`SilentServer`]), for
-//! a mail server that hangs.
+//! a TCP server that accepts connections and never answers ([`SilentServer`]), for a mail
+//! server that hangs, and a webhook receiver that records what it is sent ([`Receiver`]).
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -13,6 +13,10 @@
 //! ```
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod webhook;
+
+pub use webhook::{Received, Receiver};
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;

@@ -1,4 +1,5 @@
-//! Configuration from the environment (and `.env`), SPEC section 7.
+//! Configuration: flags of every command, each also read from an environment variable
+//! (and `.env`) by clap, checked here (SPEC section 7).
 
 use std::path::PathBuf;
 
@@ -84,134 +85,262 @@ pub fn parse_mail(smtp_url: Option<&str>, mail_from: Option<&str>) -> anyhow::Re
     Ok(Some(Mail { transport, from }))
 }
 
+/// Reads `.env` from the working directory into the environment, if there is one, so that
+/// the settings' variables (read by clap when the command line is parsed) include it. A
+/// missing `.env` is fine; a malformed one is an error worth seeing.
+pub fn load_dotenv() -> anyhow::Result<()> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        Err(e) => bail!("cannot read .env: {e}"),
+    }
+}
+
+/// The settings of every command: each one a flag and an environment variable (a flag wins),
+/// all optional. They are checked by [`Config::from_settings`], not while parsing, so that a
+/// bad value is reported with the variable's name and `mail-in` can exit with `EX_CONFIG`;
+/// a blank value counts as unset.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Configuration (each flag also read from its environment variable, and .env)")]
+pub struct Settings {
+    /// The database: `sqlite://PATH?mode=rwc` or `postgres://USER:PASS@HOST:5432/DB`
+    /// [default: sqlite://data/ticketd.sqlite?mode=rwc]
+    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Address the server listens on [default: 127.0.0.1:8080]
+    #[arg(long, global = true, env = "TICKETD_BIND", value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Secret that signs session tokens, at least 32 characters; required with PostgreSQL
+    /// (shared by every instance). With SQLite one is generated into `<database>.jwt-secret`.
+    /// Prefer the variable: a flag shows in the process list
+    #[arg(long, global = true, env = "TICKETD_JWT_SECRET", value_name = "SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Lifetime of a session token [default: 43200]
+    #[arg(long, global = true, env = "TICKETD_SESSION_TTL_SECONDS", value_name = "SECONDS")]
+    pub session_ttl_seconds: Option<String>,
+    /// `json` for JSON log lines [default: human-readable]
+    #[arg(long, global = true, env = "TICKETD_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// How often `serve` deletes expired conversations [default: 600]
+    #[arg(long, global = true, env = "TICKETD_PURGE_INTERVAL_SECONDS", value_name = "SECONDS")]
+    pub purge_interval_seconds: Option<String>,
+    /// How often `serve` announces passed SLA due times [default: 30]
+    #[arg(long, global = true, env = "TICKETD_SLA_CHECK_INTERVAL_SECONDS", value_name = "SECONDS")]
+    pub sla_check_interval_seconds: Option<String>,
+    /// Let webhook URLs point at loopback/private addresses (local testing only) [default: false]
+    #[arg(long, global = true, env = "TICKETD_WEBHOOK_ALLOW_PRIVATE", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub webhook_allow_private: Option<String>,
+    /// Serve the admin app (`/app/`) from this directory [default: the app embedded in the binary]
+    #[arg(long, global = true, env = "TICKETD_STATIC_DIR", value_name = "DIR")]
+    pub static_dir: Option<String>,
+    /// Sign-in attempts per client address; 0 disables [default: 20]
+    #[arg(long, global = true, env = "TICKETD_RATE_LIMIT_LOGIN_IP_PER_MINUTE", value_name = "N")]
+    pub rate_limit_login_ip_per_minute: Option<String>,
+    /// Failed sign-ins per account from one address; 0 disables [default: 5]
+    #[arg(long, global = true, env = "TICKETD_RATE_LIMIT_LOGIN_ACCOUNT_PER_MINUTE", value_name = "N")]
+    pub rate_limit_login_account_per_minute: Option<String>,
+    /// Failed sign-ins per account from all addresses before it is locked for them; 0 disables
+    /// [default: 20]
+    #[arg(long, global = true, env = "TICKETD_RATE_LIMIT_LOGIN_ACCOUNT_LOCK_PER_MINUTE", value_name = "N")]
+    pub rate_limit_login_account_lock_per_minute: Option<String>,
+    /// Sign-in attempts on the whole service; 0 disables [default: 600]
+    #[arg(long, global = true, env = "TICKETD_RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE", value_name = "N")]
+    pub rate_limit_login_global_per_minute: Option<String>,
+    /// Password hashes computed at once [default: one per core]
+    #[arg(long, global = true, env = "TICKETD_HASH_CONCURRENCY", value_name = "N")]
+    pub hash_concurrency: Option<String>,
+    /// Sign-ins waiting for a hashing slot before 503 [default: 8]
+    #[arg(long, global = true, env = "TICKETD_HASH_QUEUE", value_name = "N")]
+    pub hash_queue: Option<String>,
+    /// Open event streams per session or API token, per instance [default: 10]
+    #[arg(long, global = true, env = "TICKETD_STREAMS_PER_CREDENTIAL", value_name = "N")]
+    pub streams_per_credential: Option<String>,
+    /// Open event streams per instance [default: 1000]
+    #[arg(long, global = true, env = "TICKETD_STREAMS_TOTAL", value_name = "N")]
+    pub streams_total: Option<String>,
+    /// How often an open event stream re-checks its credential [default: 30]
+    #[arg(long, global = true, env = "TICKETD_STREAM_CHECK_SECONDS", value_name = "SECONDS")]
+    pub stream_check_seconds: Option<String>,
+    /// Tool invocations per API token; 0 disables [default: 600]
+    #[arg(long, global = true, env = "TICKETD_RATE_LIMIT_TOOLS_PER_MINUTE", value_name = "N")]
+    pub rate_limit_tools_per_minute: Option<String>,
+    /// CTA clicks per API token; 0 disables [default: 600]
+    #[arg(long, global = true, env = "TICKETD_RATE_LIMIT_CTA_PER_MINUTE", value_name = "N")]
+    pub rate_limit_cta_per_minute: Option<String>,
+    /// Behind one reverse proxy: the client address is the last `X-Forwarded-For` entry
+    /// [default: false]
+    #[arg(long, global = true, env = "TICKETD_TRUST_PROXY", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub trust_proxy: Option<String>,
+    /// How long a request waits for a database connection before it answers 503 [default: 5]
+    #[arg(long, global = true, env = "TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    pub db_acquire_timeout_seconds: Option<String>,
+    /// How long an API request may take to answer before 503; 0 disables [default: 30]
+    #[arg(long, global = true, env = "TICKETD_REQUEST_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    pub request_timeout_seconds: Option<String>,
+    /// How long a SQLite write waits for another connection's lock before 503 [default: 15]
+    #[arg(long, global = true, env = "TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    pub sqlite_busy_timeout_seconds: Option<String>,
+    /// The database pool's size [default: PostgreSQL 16; SQLite twice the cores, 4 to 16]
+    #[arg(long, global = true, env = "TICKETD_DB_MAX_CONNECTIONS", value_name = "N")]
+    pub db_max_connections: Option<String>,
+    /// SQLite's page cache per connection [default: 2048]
+    #[arg(long, global = true, env = "TICKETD_SQLITE_CACHE_KIB", value_name = "KIB")]
+    pub sqlite_cache_kib: Option<String>,
+    /// Comma-separated origins allowed to call `/api/v1` from a browser [default: none]
+    #[arg(long, global = true, env = "TICKETD_CORS_ORIGINS", value_name = "ORIGINS")]
+    pub cors_origins: Option<String>,
+    /// Where replies and e-mail pings are sent: `smtp://HOST:PORT`, `smtps://USER:PASS@HOST:465`
+    /// [default: no mail]
+    #[arg(long, global = true, env = "TICKETD_SMTP_URL", value_name = "URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender, e.g. `Acme Support <support@acme.test>`; required with an SMTP URL
+    #[arg(long, global = true, env = "TICKETD_MAIL_FROM", value_name = "SENDER")]
+    pub mail_from: Option<String>,
+    /// How long a claimed delivery is reserved for the instance sending it [default: 60]
+    #[arg(long, global = true, env = "TICKETD_DELIVERY_LEASE_SECONDS", value_name = "SECONDS")]
+    pub delivery_lease_seconds: Option<String>,
+}
+
+/// `TICKETD_PURGE_INTERVAL_SECONDS (--purge-interval-seconds)`: a setting named in errors by
+/// its variable and its flag.
+fn label(var: &str) -> String {
+    let flag = var.strip_prefix("TICKETD_").unwrap_or(var).to_ascii_lowercase().replace('_', "-");
+    format!("{var} (--{flag})")
+}
+
+/// A setting's value; blank counts as unset.
+fn set(value: &Option<String>) -> Option<&str> {
+    value.as_deref().filter(|v| !v.trim().is_empty())
+}
+
+fn flag(name: &str, value: &Option<String>) -> anyhow::Result<bool> {
+    match set(value).map(str::to_ascii_lowercase) {
+        None => Ok(false),
+        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+        Some(v) => bail!("{} must be true or false, not `{v}`", label(name)),
+    }
+}
+
+fn per_minute(name: &str, value: &Option<String>, default: u32) -> anyhow::Result<u32> {
+    match set(value) {
+        Some(v) => v.trim().parse().with_context(|| {
+            format!(
+                "{} must be a number of requests per minute (0 disables the limit), not `{v}`",
+                label(name)
+            )
+        }),
+        None => Ok(default),
+    }
+}
+
+fn seconds(name: &str, value: &Option<String>, default: u64) -> anyhow::Result<std::time::Duration> {
+    match set(value) {
+        Some(v) => Ok(std::time::Duration::from_secs(
+            v.parse::<u64>()
+                .ok()
+                .filter(|s| *s > 0)
+                .with_context(|| format!("{} must be a positive number of seconds", label(name)))?,
+        )),
+        None => Ok(std::time::Duration::from_secs(default)),
+    }
+}
+
+fn count(name: &str, value: &Option<String>) -> anyhow::Result<Option<u32>> {
+    set(value)
+        .map(|v| {
+            v.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .with_context(|| format!("{} must be a positive number, not `{v}`", label(name)))
+        })
+        .transpose()
+}
+
 impl Config {
-    pub fn from_env() -> anyhow::Result<Self> {
-        // A missing .env is fine; a malformed one is an error worth seeing.
-        match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(e) if e.not_found() => {}
-            Err(e) => bail!("cannot read .env: {e}"),
-        }
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let session_ttl_seconds = match var("TICKETD_SESSION_TTL_SECONDS") {
-            Some(v) => v.parse().context("TICKETD_SESSION_TTL_SECONDS must be a number of seconds")?,
+    /// Checks the settings (flags and environment variables, see [`Settings`]).
+    pub fn from_settings(s: &Settings) -> anyhow::Result<Self> {
+        let session_ttl_seconds = match set(&s.session_ttl_seconds) {
+            Some(v) => v.parse().with_context(|| {
+                format!("{} must be a number of seconds", label("TICKETD_SESSION_TTL_SECONDS"))
+            })?,
             None => 12 * 3600,
         };
-        let purge_interval = match var("TICKETD_PURGE_INTERVAL_SECONDS") {
-            Some(v) => std::time::Duration::from_secs(
-                v.parse::<u64>()
-                    .ok()
-                    .filter(|s| *s > 0)
-                    .context("TICKETD_PURGE_INTERVAL_SECONDS must be a positive number of seconds")?,
-            ),
-            None => std::time::Duration::from_secs(600),
-        };
-        let sla_check_interval = match var("TICKETD_SLA_CHECK_INTERVAL_SECONDS") {
-            Some(v) => std::time::Duration::from_secs(
-                v.parse::<u64>()
-                    .ok()
-                    .filter(|s| *s > 0)
-                    .context("TICKETD_SLA_CHECK_INTERVAL_SECONDS must be a positive number of seconds")?,
-            ),
-            None => std::time::Duration::from_secs(30),
-        };
-        let flag = |name: &str| match var(name).as_deref().map(str::to_ascii_lowercase) {
-            None => Ok(false),
-            Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
-            Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
-            Some(v) => bail!("{name} must be true or false, not `{v}`"),
-        };
-        let webhooks_allow_private = flag("TICKETD_WEBHOOK_ALLOW_PRIVATE")?;
-        let per_minute = |name: &str, default: u32| -> anyhow::Result<u32> {
-            match var(name) {
-                Some(v) => v.trim().parse().with_context(|| {
-                    format!(
-                        "{name} must be a number of requests per minute (0 disables the limit), not `{v}`"
-                    )
-                }),
-                None => Ok(default),
-            }
-        };
+        let purge_interval = seconds("TICKETD_PURGE_INTERVAL_SECONDS", &s.purge_interval_seconds, 600)?;
+        let sla_check_interval =
+            seconds("TICKETD_SLA_CHECK_INTERVAL_SECONDS", &s.sla_check_interval_seconds, 30)?;
+        let webhooks_allow_private = flag("TICKETD_WEBHOOK_ALLOW_PRIVATE", &s.webhook_allow_private)?;
         let defaults = api::SecuritySettings::default();
         let security = api::SecuritySettings {
-            login_per_ip: per_minute("TICKETD_RATE_LIMIT_LOGIN_IP_PER_MINUTE", defaults.login_per_ip)?,
+            login_per_ip: per_minute(
+                "TICKETD_RATE_LIMIT_LOGIN_IP_PER_MINUTE",
+                &s.rate_limit_login_ip_per_minute,
+                defaults.login_per_ip,
+            )?,
             login_per_account: per_minute(
                 "TICKETD_RATE_LIMIT_LOGIN_ACCOUNT_PER_MINUTE",
+                &s.rate_limit_login_account_per_minute,
                 defaults.login_per_account,
+            )?,
+            login_account_lock: per_minute(
+                "TICKETD_RATE_LIMIT_LOGIN_ACCOUNT_LOCK_PER_MINUTE",
+                &s.rate_limit_login_account_lock_per_minute,
+                defaults.login_account_lock,
+            )?,
+            login_global: per_minute(
+                "TICKETD_RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE",
+                &s.rate_limit_login_global_per_minute,
+                defaults.login_global,
             )?,
             tool_invocations_per_token: per_minute(
                 "TICKETD_RATE_LIMIT_TOOLS_PER_MINUTE",
+                &s.rate_limit_tools_per_minute,
                 defaults.tool_invocations_per_token,
             )?,
             cta_clicks_per_token: per_minute(
                 "TICKETD_RATE_LIMIT_CTA_PER_MINUTE",
+                &s.rate_limit_cta_per_minute,
                 defaults.cta_clicks_per_token,
             )?,
-            trust_proxy: flag("TICKETD_TRUST_PROXY")?,
-            cors_origins: parse_origins(var("TICKETD_CORS_ORIGINS").as_deref().unwrap_or(""))?,
-            ..defaults.clone()
-        };
-        let seconds = |name: &str, default: u64| -> anyhow::Result<std::time::Duration> {
-            match var(name) {
-                Some(v) => Ok(std::time::Duration::from_secs(
-                    v.parse::<u64>()
-                        .ok()
-                        .filter(|s| *s > 0)
-                        .with_context(|| format!("{name} must be a positive number of seconds"))?,
-                )),
-                None => Ok(std::time::Duration::from_secs(default)),
-            }
-        };
-        let db_acquire_timeout = seconds("TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS", 5)?;
-        let sqlite_busy_timeout = seconds("TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS", 15)?;
-        let delivery_lease = seconds("TICKETD_DELIVERY_LEASE_SECONDS", 60)?;
-        let count = |name: &str| -> anyhow::Result<Option<u32>> {
-            var(name)
-                .map(|v| {
-                    v.trim()
-                        .parse::<u32>()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .with_context(|| format!("{name} must be a positive number, not `{v}`"))
-                })
-                .transpose()
-        };
-        let db_max_connections = count("TICKETD_DB_MAX_CONNECTIONS")?;
-        // Sign-in hardening and event-stream caps (see `api::SecuritySettings`).
-        let security = api::SecuritySettings {
-            login_account_lock: per_minute(
-                "TICKETD_RATE_LIMIT_LOGIN_ACCOUNT_LOCK_PER_MINUTE",
-                defaults.login_account_lock,
-            )?,
-            login_global: per_minute("TICKETD_RATE_LIMIT_LOGIN_GLOBAL_PER_MINUTE", defaults.login_global)?,
-            hash_concurrency: count("TICKETD_HASH_CONCURRENCY")?
+            trust_proxy: flag("TICKETD_TRUST_PROXY", &s.trust_proxy)?,
+            cors_origins: parse_origins(set(&s.cors_origins).unwrap_or(""))?,
+            // Sign-in hardening and event-stream caps (see `api::SecuritySettings`).
+            hash_concurrency: count("TICKETD_HASH_CONCURRENCY", &s.hash_concurrency)?
                 .map_or(defaults.hash_concurrency, |n| n as usize),
-            hash_queue: match var("TICKETD_HASH_QUEUE") {
-                Some(v) => v
-                    .trim()
-                    .parse()
-                    .with_context(|| format!("TICKETD_HASH_QUEUE must be a number, not `{v}`"))?,
+            hash_queue: match set(&s.hash_queue) {
+                Some(v) => v.trim().parse().with_context(|| {
+                    format!("{} must be a number, not `{v}`", label("TICKETD_HASH_QUEUE"))
+                })?,
                 None => defaults.hash_queue,
             },
-            streams_per_credential: count("TICKETD_STREAMS_PER_CREDENTIAL")?
+            streams_per_credential: count("TICKETD_STREAMS_PER_CREDENTIAL", &s.streams_per_credential)?
                 .map_or(defaults.streams_per_credential, |n| n as usize),
-            streams_total: count("TICKETD_STREAMS_TOTAL")?.map_or(defaults.streams_total, |n| n as usize),
+            streams_total: count("TICKETD_STREAMS_TOTAL", &s.streams_total)?
+                .map_or(defaults.streams_total, |n| n as usize),
             stream_check_interval: seconds(
                 "TICKETD_STREAM_CHECK_SECONDS",
+                &s.stream_check_seconds,
                 defaults.stream_check_interval.as_secs(),
             )?,
-            ..security
+            ..defaults
         };
-        let sqlite_cache_kib =
-            count("TICKETD_SQLITE_CACHE_KIB")?.unwrap_or(store::StoreOptions::default().sqlite_cache_kib);
-        let request_timeout = parse_request_timeout(var("TICKETD_REQUEST_TIMEOUT_SECONDS").as_deref())?;
-        let static_dir = var("TICKETD_STATIC_DIR").map(PathBuf::from);
+        let db_acquire_timeout =
+            seconds("TICKETD_DB_ACQUIRE_TIMEOUT_SECONDS", &s.db_acquire_timeout_seconds, 5)?;
+        let sqlite_busy_timeout =
+            seconds("TICKETD_SQLITE_BUSY_TIMEOUT_SECONDS", &s.sqlite_busy_timeout_seconds, 15)?;
+        let delivery_lease = seconds("TICKETD_DELIVERY_LEASE_SECONDS", &s.delivery_lease_seconds, 60)?;
+        let db_max_connections = count("TICKETD_DB_MAX_CONNECTIONS", &s.db_max_connections)?;
+        let sqlite_cache_kib = count("TICKETD_SQLITE_CACHE_KIB", &s.sqlite_cache_kib)?
+            .unwrap_or(store::StoreOptions::default().sqlite_cache_kib);
+        let request_timeout = parse_request_timeout(set(&s.request_timeout_seconds))?;
+        let static_dir = set(&s.static_dir).map(PathBuf::from);
         if let Some(dir) = &static_dir
             && !dir.is_dir()
         {
             bail!("TICKETD_STATIC_DIR={} is not a directory", dir.display());
         }
-        let mail = parse_mail(var("TICKETD_SMTP_URL").as_deref(), var("TICKETD_MAIL_FROM").as_deref())?;
+        let mail = parse_mail(set(&s.smtp_url), set(&s.mail_from))?;
         Ok(Self {
             mail,
             delivery_lease,
@@ -225,11 +354,11 @@ impl Config {
             webhooks_allow_private,
             purge_interval,
             sla_check_interval,
-            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
-            bind: var("TICKETD_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
-            jwt_secret: var("TICKETD_JWT_SECRET"),
+            database_url: set(&s.database_url).unwrap_or(DEFAULT_DATABASE_URL).to_owned(),
+            bind: set(&s.bind).unwrap_or(DEFAULT_BIND).to_owned(),
+            jwt_secret: set(&s.jwt_secret).map(str::to_owned),
             session_ttl_seconds,
-            log_json: var("TICKETD_LOG_FORMAT").is_some_and(|v| v == "json"),
+            log_json: set(&s.log_format).is_some_and(|v| v == "json"),
         })
     }
 
@@ -425,6 +554,40 @@ mod tests {
             mail: None,
             delivery_lease: std::time::Duration::from_secs(60),
         }
+    }
+
+    #[derive(clap::Parser)]
+    struct Probe {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn from_flags(args: &[&str]) -> anyhow::Result<Config> {
+        use clap::Parser;
+        let probe = Probe::try_parse_from(std::iter::once("ticketd").chain(args.iter().copied()))?;
+        Config::from_settings(&probe.settings)
+    }
+
+    #[test]
+    fn flags_are_checked_and_errors_name_the_variable_and_the_flag() {
+        let cfg = from_flags(&["--bind", "0.0.0.0:9000", "--purge-interval-seconds", "5", "--trust-proxy"])
+            .unwrap();
+        assert_eq!(cfg.bind, "0.0.0.0:9000");
+        assert_eq!(cfg.purge_interval, std::time::Duration::from_secs(5));
+        assert!(cfg.security.trust_proxy);
+        assert!(!from_flags(&["--trust-proxy", "off"]).unwrap().security.trust_proxy);
+        assert_eq!(from_flags(&["--bind", "  "]).unwrap().bind, DEFAULT_BIND, "blank is unset");
+        for (args, needle) in [
+            (["--sqlite-cache-kib", "0"], "TICKETD_SQLITE_CACHE_KIB (--sqlite-cache-kib)"),
+            (["--trust-proxy", "maybe"], "TICKETD_TRUST_PROXY (--trust-proxy) must be true or false"),
+            (["--rate-limit-cta-per-minute", "lots"], "TICKETD_RATE_LIMIT_CTA_PER_MINUTE"),
+            (["--session-ttl-seconds", "soon"], "TICKETD_SESSION_TTL_SECONDS"),
+        ] {
+            let error = from_flags(&args).unwrap_err().to_string();
+            assert!(error.contains(needle), "{args:?}: {error}");
+        }
+        let mail = from_flags(&["--smtp-url", "smtp://127.0.0.1:2525"]).unwrap_err().to_string();
+        assert!(mail.contains("TICKETD_MAIL_FROM"), "{mail}");
     }
 
     #[test]

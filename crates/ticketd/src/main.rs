@@ -1,6 +1,6 @@
 //! `ticketd`: the tickets service in one binary — the API, the docs and the admin app,
-//! plus the commands that administer it. Configuration comes from the environment (and a
-//! `.env` file), every variable optional for the embedded SQLite default.
+//! plus the commands that administer it. Configuration comes from flags or the environment
+//! (and a `.env` file), every setting optional for the embedded SQLite default.
 
 mod config;
 mod mail_in;
@@ -26,6 +26,8 @@ use crate::config::Config;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    settings: config::Settings,
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,12 +192,14 @@ struct TokenCreate {
 }
 
 fn main() -> ExitCode {
+    // Before parsing: clap reads the settings' variables, `.env`'s included.
+    let dotenv = config::load_dotenv();
     let cli = Cli::parse();
     if let Command::Openapi = cli.command {
         print!("{}", api::openapi_yaml());
         return ExitCode::SUCCESS;
     }
-    let config = match Config::from_env() {
+    let config = match dotenv.and_then(|()| Config::from_settings(&cli.settings)) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e:#}");

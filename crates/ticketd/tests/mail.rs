@@ -2,168 +2,72 @@
 //! by `test_support::SmtpCatcher`): a reply survives a crash between its commit and its
 //! sending, and two instances on one PostgreSQL send each mail once.
 //!
-//! A small harness of its own: the binary runs in a temp dir with a clean environment (no
-//! inherited `TICKETD_*`, `DATABASE_URL`), on a free port, killed on drop.
+//! The harness is the binary's (`tests/common`): a temp dir with a clean environment, a
+//! database of the test's own, servers on free ports killed on drop.
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{Backend, Sandbox, Server};
 use serde_json::{Value, json};
 use test_support::{SilentServer, SmtpCatcher};
-use uuid::Uuid;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ticketd");
-const PG_BASE: &str = "postgres://postgres:postgres@127.0.0.1:5432";
-const JWT_SECRET: &str = "mail-test-secret-mail-test-secret-0123456789";
 const ADMIN: (&str, &str) = ("admin@acme.test", "correct horse battery");
 const MAIL_FROM: &str = "Acme Support <support@acme.test>";
 /// How long a mail may take to arrive.
 const ARRIVAL: Duration = Duration::from_secs(30);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-fn psql(sql: &str) {
-    let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-q",
-            "-c",
-            sql,
+/// A sandbox with the ACME workspace.
+fn acme(backend: Backend) -> Sandbox {
+    let sandbox = Sandbox::new(backend);
+    sandbox
+        .run(&[
+            "workspace",
+            "create",
+            "--name",
+            "Acme Support",
+            "--prefix",
+            "ACME",
+            "--admin-email",
+            ADMIN.0,
+            "--admin-password",
+            ADMIN.1,
         ])
-        .env("PGPASSWORD", "postgres")
-        .stdin(Stdio::null())
-        .output()
-        .expect("run psql");
-    assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        .success();
+    sandbox
 }
 
-/// A temp dir and, for PostgreSQL, a database of the test's own; both removed on drop.
-struct Sandbox {
-    dir: PathBuf,
-    pg: Option<String>,
+/// `ticketd serve` sending mail through `smtp_url`, on a free port, ready.
+async fn serve(sandbox: &Sandbox, smtp_url: &str, extra: &[(&str, &str)]) -> Server {
+    let mut cmd = sandbox.command(&["serve"]);
+    cmd.env("RUST_LOG", "info,sqlx=warn")
+        .env("TICKETD_SMTP_URL", smtp_url)
+        .env("TICKETD_MAIL_FROM", MAIL_FROM);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    sandbox.start_command(cmd, &["serve"]).await
 }
 
-impl Sandbox {
-    fn new(backend: Backend) -> Self {
-        let dir = std::env::temp_dir().join(format!("ticketd-mail-{}", Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let pg = (backend == Backend::Postgres).then(|| {
-            let name = format!("t_{}", Uuid::new_v4().simple());
-            psql(&format!("CREATE DATABASE {name}"));
-            name
-        });
-        let sandbox = Sandbox { dir, pg };
-        let out = sandbox
-            .command(&[
-                "workspace",
-                "create",
-                "--name",
-                "Acme Support",
-                "--prefix",
-                "ACME",
-                "--admin-email",
-                ADMIN.0,
-                "--admin-password",
-                ADMIN.1,
-            ])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "workspace create: {}", String::from_utf8_lossy(&out.stderr));
-        sandbox
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args).current_dir(&self.dir).stdin(Stdio::null());
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("TICKETD_") {
-                cmd.env_remove(&key);
-            }
-        }
-        cmd.env_remove("DATABASE_URL")
-            .env("RUST_LOG", "info,sqlx=warn")
-            .env("TICKETD_JWT_SECRET", JWT_SECRET);
-        if let Some(db) = &self.pg {
-            cmd.env("DATABASE_URL", format!("{PG_BASE}/{db}"));
-        }
-        cmd
-    }
-
-    /// `ticketd serve` sending mail through `smtp_url`, on a free port, ready.
-    async fn serve(&self, smtp_url: &str, extra: &[(&str, &str)]) -> Server {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let log = self.dir.join(format!("serve-{}.log", Uuid::new_v4().simple()));
-        let mut cmd = self.command(&["serve"]);
-        cmd.env("TICKETD_BIND", format!("127.0.0.1:{port}"))
-            .env("TICKETD_SMTP_URL", smtp_url)
-            .env("TICKETD_MAIL_FROM", MAIL_FROM)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        for (k, v) in extra {
-            cmd.env(k, v);
-        }
-        let mut server =
-            Server { child: cmd.spawn().unwrap(), base: format!("http://127.0.0.1:{port}"), log };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let client = reqwest::Client::new();
-        loop {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("ticketd exited early ({status}):\n{}", server.log());
-            }
-            if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await
-                && r.status() == 200
-            {
-                return server;
-            }
-            assert!(Instant::now() < deadline, "ticketd did not start:\n{}", server.log());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
+/// The mail tests' calls to a server's API.
+trait Api {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value);
+    async fn login(&self) -> String;
+    async fn ticket_for(&self, token: &str, email: &str) -> String;
+    async fn reply(&self, token: &str, reference: &str, text: &str) -> Value;
+    async fn wait_sent(&self, token: &str, reference: &str, comment_id: &str) -> Value;
 }
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        if let Some(db) = self.pg.take() {
-            let _ = std::panic::catch_unwind(|| psql(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")));
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// A running `ticketd serve`, killed (SIGKILL) on drop.
-struct Server {
-    child: Child,
-    base: String,
-    log: PathBuf,
-}
-
-impl Server {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGKILL: no shutdown, nothing flushed: a crash.
-    fn crash(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-
+impl Api for Server {
     async fn call(
         &self,
         method: reqwest::Method,
@@ -171,8 +75,7 @@ impl Server {
         token: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut req =
-            reqwest::Client::new().request(method, format!("{}{path}", self.base)).bearer_auth(token);
+        let mut req = reqwest::Client::new().request(method, self.url(path)).bearer_auth(token);
         if let Some(body) = body {
             req = req.json(&body);
         }
@@ -183,7 +86,7 @@ impl Server {
 
     async fn login(&self) -> String {
         let r = reqwest::Client::new()
-            .post(format!("{}/api/v1/auth/login", self.base))
+            .post(self.url("/api/v1/auth/login"))
             .json(&json!({"email": ADMIN.0, "password": ADMIN.1}))
             .send()
             .await
@@ -206,7 +109,7 @@ impl Server {
         let (status, comment) = self
             .call(reqwest::Method::POST, &path, token, Some(json!({"kind": "reply", "body": text})))
             .await;
-        assert_eq!(status, 201, "{comment}\n{}", self.log());
+        assert_eq!(status, 201, "{comment}\n{}", self.stderr());
         comment
     }
 
@@ -221,17 +124,8 @@ impl Server {
             if let Some(c) = comment.filter(|c| c["delivery"]["status"] == "sent") {
                 return c;
             }
-            assert!(Instant::now() < deadline, "the reply was not marked sent:\n{}", self.log());
+            assert!(Instant::now() < deadline, "the reply was not marked sent:\n{}", self.stderr());
             tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
         }
     }
 }
@@ -240,23 +134,23 @@ impl Drop for Server {
 /// the SMTP exchange), then the process is killed: after a restart, once the claim's lease
 /// is over, the reply is sent — once, with its Message-ID.
 async fn killed_between_commit_and_send(backend: Backend) {
-    let sandbox = Sandbox::new(backend);
+    let sandbox = acme(backend);
     let hanging = SilentServer::start();
     let lease = [("TICKETD_DELIVERY_LEASE_SECONDS", "2")];
-    let first = sandbox.serve(&hanging.url(), &lease).await;
+    let first = serve(&sandbox, &hanging.url(), &lease).await;
     let token = first.login().await;
     let reference = first.ticket_for(&token, "jane@example.com").await;
     let comment = first.reply(&token, &reference, "Your parcel left our warehouse today.").await;
     assert_eq!(comment["delivery"]["status"], "queued");
     let deadline = Instant::now() + ARRIVAL;
     while hanging.accepted() == 0 {
-        assert!(Instant::now() < deadline, "the worker never connected:\n{}", first.log());
+        assert!(Instant::now() < deadline, "the worker never connected:\n{}", first.stderr());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    first.crash();
+    first.kill_hard();
 
     let catcher = SmtpCatcher::start();
-    let second = sandbox.serve(&catcher.url(), &lease).await;
+    let second = serve(&sandbox, &catcher.url(), &lease).await;
     let mails = catcher.wait_for(1, ARRIVAL).await;
     assert_eq!(mails[0].rcpt_tos, ["jane@example.com"]);
     assert_eq!(mails[0].header("Subject"), Some(format!("[{reference}] Where is my order?").as_str()));
@@ -286,10 +180,10 @@ async fn postgres_a_reply_killed_between_commit_and_send_is_sent_after_restart()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_two_instances_send_each_reply_once() {
     const REPLIES: usize = 40;
-    let sandbox = Sandbox::new(Backend::Postgres);
+    let sandbox = acme(Backend::Postgres);
     let catcher = SmtpCatcher::start();
-    let a = sandbox.serve(&catcher.url(), &[]).await;
-    let b = sandbox.serve(&catcher.url(), &[]).await;
+    let a = serve(&sandbox, &catcher.url(), &[]).await;
+    let b = serve(&sandbox, &catcher.url(), &[]).await;
     let token = a.login().await;
     let mut references = Vec::new();
     for n in 0..4 {
@@ -317,6 +211,6 @@ async fn postgres_two_instances_send_each_reply_once() {
         assert_eq!(threaded.len(), REPLIES / references.len(), "{reference}");
     }
     // Both instances took part (each claims what is due when it polls).
-    let (log_a, log_b) = (a.log(), b.log());
+    let (log_a, log_b) = (a.stderr(), b.stderr());
     assert!(log_a.contains("delivered") && log_b.contains("delivered"), "A:\n{log_a}\nB:\n{log_b}");
 }

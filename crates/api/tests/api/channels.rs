@@ -7,10 +7,11 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use test_support::Receiver;
 
 use crate::db_test;
 use crate::helpers::*;
-use crate::notifications::Receiver;
+use crate::notifications::ARRIVAL;
 
 fn s(v: &Value) -> &str {
     v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
@@ -112,7 +113,7 @@ db_test! {
             .await
             .body;
         app.ticket("Queued, then the channel is disabled").await;
-        receiver.wait_for(1).await;
+        receiver.wait_for(1, ARRIVAL).await;
         deliveries_until(&app, &channel, "the failed first attempt", |rows| {
             rows.len() == 1 && rows[0]["attempts"] == 1 && rows[0]["last_status_code"] == 500
         })
@@ -134,7 +135,7 @@ db_test! {
         let r = app.patch(&path(&channel), &app.admin, json!({"enabled": true})).await;
         assert_eq!(r.status, 200);
         app.ticket("After re-enabling").await;
-        let got = receiver.wait_for(2).await;
+        let got = receiver.wait_for(2, ARRIVAL).await;
         assert_eq!(got[1].json()["data"]["ticket"]["subject"], "After re-enabling");
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(receiver.requests().len(), 2);
@@ -151,7 +152,7 @@ db_test! {
             .await
             .body;
         app.ticket("Queued for a channel switched off behind the API's back").await;
-        receiver.wait_for(1).await;
+        receiver.wait_for(1, ARRIVAL).await;
         let id = uuid::Uuid::parse_str(s(&channel["id"])).unwrap();
         use sea_orm::{ConnectionTrait, Statement};
         let db = app.store.connection();
@@ -175,15 +176,15 @@ db_test! {
             .await
             .body;
         app.ticket("Queued for the old URL").await;
-        old.wait_for(1).await;
+        old.wait_for(1, ARRIVAL).await;
         let r = app.patch(&path(&channel), &app.admin, json!({"url": new.url})).await;
         assert_eq!(r.status, 200, "{}", r.text);
         app.ticket("Queued for the new URL").await;
 
         // The retry of the first event goes to the old URL; the new URL gets only the second.
-        let at_old = old.wait_for(2).await;
+        let at_old = old.wait_for(2, ARRIVAL).await;
         assert_eq!(at_old[1].json()["data"]["ticket"]["subject"], "Queued for the old URL");
-        let at_new = new.wait_for(1).await;
+        let at_new = new.wait_for(1, ARRIVAL).await;
         assert_eq!(at_new[0].json()["data"]["ticket"]["subject"], "Queued for the new URL");
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!((old.requests().len(), new.requests().len()), (2, 1));

@@ -1,21 +1,19 @@
 //! Notification channels, webhook deliveries (signed, retried, at least once) through the
 //! transactional outbox, lead events, and the live event stream (SSE). A local HTTP receiver
-//! records what the delivery worker of the test app sends.
+//! records what the delivery worker of the test app sends (`test_support::Receiver`).
 
 // Helpers outside `db_test!` bodies unwrap too; `allow-unwrap-in-tests` misses them.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use domain::auth::Scope;
 use domain::notification::verify_signature;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use test_support::{Received, Receiver};
 use uuid::Uuid;
 
 use crate::agents::{conversation, help_center};
@@ -23,173 +21,12 @@ use crate::db_test;
 use crate::helpers::*;
 
 /// How long a delivery or a live event may take to arrive.
-const ARRIVAL: Duration = Duration::from_secs(10);
+pub(crate) const ARRIVAL: Duration = Duration::from_secs(10);
 /// How long to keep listening when asserting that nothing (more) arrives.
 const QUIET: Duration = Duration::from_millis(700);
 
 fn s(v: &Value) -> &str {
     v.as_str().unwrap_or_else(|| panic!("not a string: {v}"))
-}
-
-// ---------------------------------------------------------------------------------------
-// A local webhook receiver
-// ---------------------------------------------------------------------------------------
-
-/// One request the receiver got.
-#[derive(Debug, Clone)]
-pub(crate) struct Received {
-    pub method: String,
-    pub path: String,
-    /// Header names in lower case.
-    pub headers: BTreeMap<String, String>,
-    pub body: Vec<u8>,
-    pub at: Instant,
-    /// The status the receiver answered.
-    pub answered: u16,
-}
-
-impl Received {
-    pub fn header(&self, name: &str) -> &str {
-        self.headers.get(&name.to_ascii_lowercase()).map_or("", String::as_str)
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    pub fn event_id(&self) -> &str {
-        self.header("ticketd-event-id")
-    }
-}
-
-struct ReceiverState {
-    requests: Mutex<Vec<Received>>,
-    /// Answer 500 to this many requests first, then 200.
-    fail_first: usize,
-    seen: AtomicUsize,
-}
-
-/// An HTTP/1.1 server on 127.0.0.1 that records every request (method, headers, raw body)
-/// and answers 500 to the first `fail_first` requests, 200 to the others.
-pub(crate) struct Receiver {
-    pub url: String,
-    state: Arc<ReceiverState>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Receiver {
-    pub async fn start() -> Self {
-        Self::failing_first(0).await
-    }
-
-    pub async fn failing_first(fail_first: usize) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the receiver");
-        let port = listener.local_addr().unwrap().port();
-        let state = Arc::new(ReceiverState {
-            requests: Mutex::new(Vec::new()),
-            fail_first,
-            seen: AtomicUsize::new(0),
-        });
-        let shared = state.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve_one(socket, shared.clone()));
-            }
-        });
-        Receiver { url: format!("http://127.0.0.1:{port}/hook"), state, task }
-    }
-
-    pub fn requests(&self) -> Vec<Received> {
-        self.state.requests.lock().unwrap().clone()
-    }
-
-    /// Waits until at least `n` requests arrived and returns them all.
-    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
-        let deadline = Instant::now() + ARRIVAL;
-        loop {
-            let requests = self.requests();
-            if requests.len() >= n {
-                return requests;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{} request(s) after {ARRIVAL:?}, expected {n}: {:?}",
-                requests.len(),
-                requests.iter().map(|r| String::from_utf8_lossy(&r.body).into_owned()).collect::<Vec<_>>()
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-
-    /// Waits until a request with this JSON `type` arrived and returns it.
-    pub async fn wait_for_type(&self, event_type: &str) -> Received {
-        let deadline = Instant::now() + ARRIVAL;
-        loop {
-            if let Some(r) = self.requests().into_iter().find(|r| r.json()["type"] == event_type) {
-                return r;
-            }
-            assert!(Instant::now() < deadline, "no {event_type} delivery after {ARRIVAL:?}");
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-}
-
-impl Drop for Receiver {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Reads one request (headers, then `content-length` bytes of body), answers, closes.
-async fn serve_one(mut socket: tokio::net::TcpStream, state: Arc<ReceiverState>) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(end) = find(&buf, b"\r\n\r\n") {
-            break end;
-        }
-        match socket.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next().unwrap_or_default().split(' ');
-    let method = request_line.next().unwrap_or_default().to_owned();
-    let path = request_line.next().unwrap_or_default().to_owned();
-    let headers: BTreeMap<String, String> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let length: usize = headers.get("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let mut body = buf[head_end + 4..].to_vec();
-    while body.len() < length {
-        match socket.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => body.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let n = state.seen.fetch_add(1, Ordering::SeqCst);
-    let answered = if n < state.fail_first { 500 } else { 200 };
-    state.requests.lock().unwrap().push(Received {
-        method,
-        path,
-        headers,
-        body,
-        at: Instant::now(),
-        answered,
-    });
-    let reason = if answered == 200 { "OK" } else { "Internal Server Error" };
-    let response =
-        format!("HTTP/1.1 {answered} {reason}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
-    let _ = socket.write_all(response.as_bytes()).await;
-    let _ = socket.shutdown().await;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -458,7 +295,7 @@ db_test! {
 
         let started = Instant::now();
         let ticket = app.ticket("Printer on fire").await;
-        let first = receiver.wait_for(1).await;
+        let first = receiver.wait_for(1, ARRIVAL).await;
         let latency = started.elapsed();
         assert!(latency < Duration::from_secs(5), "delivered within seconds ({latency:?})");
         assert_eq!(first.len(), 1);
@@ -475,7 +312,7 @@ db_test! {
 
         let r = app.patch(&format!("/api/v1/tickets/{}", s(&ticket["reference"])), &app.operator, json!({"status": "resolved", "priority": "high"})).await;
         assert_eq!(r.status, 200, "{}", r.text);
-        let updated = receiver.wait_for_type("ticket.updated").await;
+        let updated = receiver.wait_for_type("ticket.updated", ARRIVAL).await;
         let body = assert_signed(&updated, &secret);
         assert_ne!(body["id"], first[0].json()["id"], "a new event");
         assert_eq!(body["data"]["ticket"]["id"], ticket["id"]);
@@ -535,7 +372,7 @@ db_test! {
         assert_eq!(created["secret"], secret);
         assert_eq!(created["events"], json!(["ticket.created"]));
         app.ticket("Signed with my secret").await;
-        let r = &receiver.wait_for(1).await[0];
+        let r = &receiver.wait_for(1, ARRIVAL).await[0];
         assert_signed(r, secret);
 
         let elsewhere = Receiver::start().await;
@@ -544,7 +381,7 @@ db_test! {
         assert_eq!(r.body["url"], elsewhere.url);
         assert!(r.body.get("secret").is_none());
         let ticket = app.ticket("To the new URL").await;
-        let moved = &elsewhere.wait_for(1).await[0];
+        let moved = &elsewhere.wait_for(1, ARRIVAL).await[0];
         assert_eq!(assert_signed(moved, secret)["data"]["ticket"]["id"], ticket["id"], "the secret is kept");
 
         // OTHER's admin cannot see, change, test or delete it.
@@ -612,7 +449,7 @@ db_test! {
         assert_eq!(r.status, 201, "escalation: {}", r.text);
         expected.insert(s(&r.body["reference"]).to_owned(), "human_escalation");
 
-        let received = receiver.wait_for(4).await;
+        let received = receiver.wait_for(4, ARRIVAL).await;
         let mut announced = BTreeMap::new();
         let mut ids = BTreeSet::new();
         for r in &received {
@@ -678,12 +515,12 @@ db_test! {
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
 
-        let got = everything.wait_for(2).await;
+        let got = everything.wait_for(2, ARRIVAL).await;
         // Sent concurrently when due together: in either order.
         let types: BTreeSet<String> = got.iter().map(|r| s(&r.json()["type"]).to_owned()).collect();
         assert_eq!(types, BTreeSet::from(["ticket.created".to_owned(), "ticket.updated".to_owned()]));
         assert!(got.iter().all(|r| r.json()["data"]["ticket"]["id"] == acme_ticket["id"]));
-        let got = other.wait_for(1).await;
+        let got = other.wait_for(1, ARRIVAL).await;
         let body = assert_signed(&got[0], s(&other_channel["secret"]));
         assert_eq!(body["workspace_id"], app.other.id.0.to_string());
         assert_eq!(body["data"]["ticket"]["id"], other_ticket["id"]);
@@ -699,10 +536,10 @@ db_test! {
         let chat_backend = app.token(&[Scope::ConversationsWrite]).await;
         let r = app.post("/api/v1/leads/events", &chat_backend, json!({"name": "Lea", "email": "lea@example.com"})).await;
         assert_eq!(r.status, 202, "{}", r.text);
-        let lead = leads_only.wait_for(1).await;
+        let lead = leads_only.wait_for(1, ARRIVAL).await;
         assert_signed(&lead[0], s(&leads_channel["secret"]));
         assert_eq!(lead[0].json()["type"], "lead.created");
-        everything.wait_for(3).await;
+        everything.wait_for(3, ARRIVAL).await;
 
         tokio::time::sleep(QUIET).await;
         assert_eq!(leads_only.requests().len(), 1, "lead channel: no ticket events");
@@ -718,7 +555,7 @@ db_test! {
         let r = app.patch(&channel_path(&switched_channel), &app.admin, json!({"enabled": true})).await;
         assert_eq!(r.status, 200, "{}", r.text);
         let later = app.ticket("After switching on").await;
-        let got = switched_off.wait_for(1).await;
+        let got = switched_off.wait_for(1, ARRIVAL).await;
         assert_eq!(got[0].json()["data"]["ticket"]["id"], later["id"]);
         tokio::time::sleep(QUIET).await;
         assert_eq!(switched_off.requests().len(), 1);
@@ -737,7 +574,7 @@ db_test! {
         let ticket = app.ticket("Retry me").await;
 
         // The first attempt fails: the delivery stays pending, with the error.
-        receiver.wait_for(1).await;
+        receiver.wait_for(1, ARRIVAL).await;
         let failing = eventually("the failed attempt recorded", ARRIVAL, || async {
             let rows = deliveries(&app, &channel).await;
             (rows.len() == 1 && rows[0]["last_status_code"] == 500).then(|| rows[0].clone())
@@ -752,7 +589,7 @@ db_test! {
         let wait = (next - last).num_milliseconds();
         assert!((1500..=4000).contains(&wait), "the first retry comes about 2 s later, not {wait} ms");
 
-        let received = receiver.wait_for(3).await;
+        let received = receiver.wait_for(3, ARRIVAL).await;
         let answered: Vec<u16> = received.iter().map(|r| r.answered).collect();
         assert_eq!(answered, vec![500, 500, 200]);
         let ids: BTreeSet<&str> = received.iter().map(Received::event_id).collect();
@@ -818,7 +655,7 @@ db_test! {
         let ticket = app
             .create_ticket(&app.admin, json!({"subject": "VPN is down", "body": "Since noon", "priority": "urgent"}))
             .await;
-        let got = receiver.wait_for(1).await;
+        let got = receiver.wait_for(1, ARRIVAL).await;
         let body = got[0].json();
         assert_eq!(body.as_object().unwrap().len(), 1, "only `text`: {body}");
         let text = s(&body["text"]);
@@ -832,7 +669,7 @@ db_test! {
             .post("/api/v1/leads/events", &chat_backend, json!({"name": "Sam", "email": "sam@example.com", "summary": "Wants pricing"}))
             .await;
         assert_eq!(r.status, 202, "{}", r.text);
-        let got = receiver.wait_for(2).await;
+        let got = receiver.wait_for(2, ARRIVAL).await;
         let text = got[1].json()["text"].as_str().unwrap().to_owned();
         assert!(text.contains("Sam") && text.contains("sam@example.com") && text.contains("Wants pricing"), "{text}");
         let rows = eventually("both delivered", ARRIVAL, || async {
@@ -863,7 +700,7 @@ db_test! {
         let r = app.post(&path, &app.admin, json!({})).await;
         assert_eq!(r.status, 202, "{}", r.text);
         let event_id = s(&r.body["event_id"]).to_owned();
-        let got = tested.wait_for(1).await;
+        let got = tested.wait_for(1, ARRIVAL).await;
         let body = assert_signed(&got[0], s(&channel["secret"]));
         assert_eq!(body["type"], "test");
         assert_eq!(body["id"], event_id);
@@ -912,7 +749,7 @@ db_test! {
         let r = app.post("/api/v1/leads/events", &chat_backend, lead.clone()).await;
         assert_eq!(r.status, 202, "{}", r.text);
         let event_id = s(&r.body["event_id"]).to_owned();
-        let got = leads.wait_for(1).await;
+        let got = leads.wait_for(1, ARRIVAL).await;
         let body = assert_signed(&got[0], s(&lead_channel["secret"]));
         assert_eq!(body["type"], "lead.created");
         assert_eq!(body["id"], event_id);
@@ -1200,7 +1037,7 @@ db_test! {
         assert_eq!(frame.json()["data"]["comment"]["id"], r.body["id"]);
         assert_eq!(frame.json()["data"]["comment"]["kind"], "note");
 
-        let hook = receiver.wait_for_type("ticket.comment_created").await;
+        let hook = receiver.wait_for_type("ticket.comment_created", ARRIVAL).await;
         let body = assert_signed(&hook, s(&channel["secret"]));
         assert_eq!(body["data"]["comment"]["body"], "Internal.");
         assert_eq!(body["data"]["ticket"]["id"], ticket["id"]);

@@ -1,7 +1,7 @@
 //! The request timeout (`ServerOptions::request_timeout`, `TICKETD_REQUEST_TIMEOUT_SECONDS`):
 //! a request that waits for the database past it answers 503 problem+json and leaves nothing
 //! written; an event stream, whose body outlives any request, is not cut by it. (A database
-//! that stops answering altogether is `crates/ticketd/tests/cli.rs`, "Faults".)
+//! that stops answering altogether is `crates/ticketd/tests/cli/faults.rs`.)
 
 use std::time::{Duration, Instant};
 
