@@ -157,7 +157,10 @@ export BENCH_AGENT=$AGENT BENCH_CONVERSATIONS=$CONVERSATIONS BENCH_RUN=$(date +%
 export BENCH_PATCH_BASE=$(( TICKETS / 2 > THREADS * 1000 ? TICKETS / 2 : 1 ))
 LONG_TICKET="$PREFIX-1"
 messages=$(api "$BASE/api/v1/tickets/$LONG_TICKET" | jq '.conversation.messages | length')
-log "agent $AGENT; $LONG_TICKET has $messages messages"
+# The plain get: a ticket without a conversation (seed-bulk links every 20th ticket, from the first).
+PLAIN_TICKET="$PREFIX-2"
+plain=$(api "$BASE/api/v1/tickets/$PLAIN_TICKET" | jq '.conversation == null')
+log "agent $AGENT; $LONG_TICKET has $messages messages; $PLAIN_TICKET has no conversation: $plain"
 
 # name | wrk script | path (GET scenarios)
 SCENARIOS="
@@ -169,6 +172,7 @@ list_q|get.lua|/api/v1/tickets?q=gift%20card
 list_sla_breached|get.lua|/api/v1/tickets?sla=breached
 list_due|get.lua|/api/v1/tickets?sort=due
 get_ticket|get.lua|/api/v1/tickets/$LONG_TICKET
+get_ticket_plain|get.lua|/api/v1/tickets/$PLAIN_TICKET
 patch_status|patch.lua|
 create_ticket|create.lua|
 tool_invocation|tool.lua|

@@ -389,7 +389,9 @@ impl Store {
         match &query.paging {
             Paging::Page { page, .. } => {
                 let offset = (page - 1) * per_page;
-                let found = running_select(running.clone()).offset(offset).limit(want).all(&self.db).await?;
+                let found =
+                    ticket::find_all(&self.db, running_select(running.clone()).offset(offset).limit(want))
+                        .await?;
                 let got = found.len() as u64;
                 rows.extend(found.into_iter().map(|m| (m, false)));
                 if got < want && idle_listed {
@@ -398,7 +400,9 @@ impl Store {
                     } else {
                         offset.saturating_sub(self.count_exact(running).await?)
                     };
-                    let found = idle_select(idle).offset(idle_offset).limit(want - got).all(&self.db).await?;
+                    let found =
+                        ticket::find_all(&self.db, idle_select(idle).offset(idle_offset).limit(want - got))
+                            .await?;
                     rows.extend(found.into_iter().map(|m| (m, true)));
                 }
             }
@@ -410,7 +414,7 @@ impl Store {
                     if let Some(c) = cursor {
                         select = select.filter(self.after(Sort::Due, c));
                     }
-                    let found = select.limit(want).all(&self.db).await?;
+                    let found = ticket::find_all(&self.db, select.limit(want)).await?;
                     got = found.len() as u64;
                     rows.extend(found.into_iter().map(|m| (m, false)));
                 }
@@ -419,7 +423,7 @@ impl Store {
                     if let Some(c) = cursor.as_ref().filter(|c| c.no_clock) {
                         select = select.filter(self.after(Sort::Due, c));
                     }
-                    let found = select.limit(want - got).all(&self.db).await?;
+                    let found = ticket::find_all(&self.db, select.limit(want - got)).await?;
                     rows.extend(found.into_iter().map(|m| (m, true)));
                 }
             }

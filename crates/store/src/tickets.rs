@@ -17,8 +17,8 @@ use domain::validation::ValidationError;
 use domain::{AgentId, ConversationId, TicketId, TokenId, UserId, WorkspaceId};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, QueryStatementBuilder, SimpleExpr};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Statement, Value,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Statement, Value,
 };
 use uuid::Uuid;
 
@@ -482,7 +482,7 @@ impl Store {
         if for_update && self.backend == Backend::Postgres {
             select = select.lock_exclusive();
         }
-        let model = select.one(db).await?.ok_or(StoreError::NotFound)?;
+        let model = ticket::find_one(db, select).await?.ok_or(StoreError::NotFound)?;
         named_by(model, key)
     }
 
@@ -542,7 +542,7 @@ impl Store {
             .expr_as(Expr::col((user::Entity, user::Column::Email)), Alias::new("d_assignee_email"))
             .expr_as(Expr::from(comments.into_sub_query_statement()), Alias::new("d_comments_count"));
         let row = self.db.query_one(&select).await?.ok_or(StoreError::NotFound)?;
-        let model = named_by(ticket::Model::from_query_result(&row, "")?, key)?;
+        let model = named_by(ticket::decode(&row)?, key)?;
         let conversation = match row.try_get::<Option<Uuid>>("", "d_conversation_id")? {
             Some(id) => Some(Conversation {
                 id: ConversationId(id),
@@ -571,14 +571,18 @@ impl Store {
 
     /// A conversation's messages, oldest first.
     async fn messages(&self, conversation: Uuid) -> Result<Vec<Message>, StoreError> {
+        use message::Column as C;
         Ok(message::Entity::find()
-            .filter(message::Column::ConversationId.eq(conversation))
-            .order_by_asc(message::Column::CreatedAt)
-            .order_by_asc(message::Column::Id)
+            .select_only()
+            .columns([C::Id, C::Role, C::Content, C::CreatedAt])
+            .filter(C::ConversationId.eq(conversation))
+            .order_by_asc(C::CreatedAt)
+            .order_by_asc(C::Id)
+            .into_tuple()
             .all(&self.db)
             .await?
             .into_iter()
-            .map(|m| Message { id: m.id, role: m.role, content: m.content, created_at: m.created_at })
+            .map(|(id, role, content, created_at)| Message { id, role, content, created_at })
             .collect())
     }
 
@@ -946,7 +950,7 @@ impl Store {
             Paging::After { cursor: None, .. } => select,
         };
         select = order(select, query.sort);
-        let mut rows = select.limit(per_page + 1).all(&self.db).await?;
+        let mut rows = ticket::find_all(&self.db, select.limit(per_page + 1)).await?;
         let has_more = rows.len() as u64 > per_page;
         rows.truncate(per_page as usize);
         let tickets = rows.into_iter().map(Ticket::try_from).collect::<Result<Vec<_>, _>>()?;
