@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::list::{Cursor, Paging, SlaFilter, Sort, TicketListQuery};
+use domain::notification::EventType;
 use domain::sla::{DUE_SOON_MINUTES, SlaClock, SlaFacts, SlaPolicy, SlaPolicyDoc, SlaStates};
 use domain::ticket::{Change, EventKind, Priority, Status};
 use domain::{TicketId, WorkspaceId};
@@ -328,7 +329,7 @@ impl Store {
                     .await?;
                     let data =
                         serde_json::json!({ "ticket": ticket, "clock": clock.as_str(), "due_at": due });
-                    events.push(self.emit(&tx, ws, "ticket.sla_breached", data, None).await?);
+                    events.push(self.emit(&tx, ws, EventType::TicketSlaBreached, data).await?);
                     announced += 1;
                 }
             }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use domain::delivery::TargetKind;
+use domain::notification::EventType;
 use domain::thread::{
     AuthorType, CommentCursor, CommentKind, CommentListQuery, CustomerEffect, DeliveryStatus, Requester,
 };
@@ -171,7 +172,7 @@ impl Store {
             CustomerEffect::FollowUp => {
                 let follow_up = self.insert_follow_up(&tx, ws, &current, &new, now).await?;
                 events.push(
-                    self.emit(&tx, ws, "ticket.created", serde_json::json!({ "ticket": follow_up }), None)
+                    self.emit(&tx, ws, EventType::TicketCreated, serde_json::json!({ "ticket": follow_up }))
                         .await?,
                 );
                 let active = ticket::ActiveModel { id: Set(follow_up.id.0), ..Default::default() };
@@ -234,10 +235,10 @@ impl Store {
                 .map(|c| serde_json::json!({ "kind": c.kind.as_str(), "from": c.from, "to": c.to }))
                 .collect();
             let data = serde_json::json!({ "ticket": ticket, "changes": change_list });
-            events.push(self.emit(&tx, ws, "ticket.updated", data, None).await?);
+            events.push(self.emit(&tx, ws, EventType::TicketUpdated, data).await?);
         }
         let data = serde_json::json!({ "ticket": ticket, "comment": comment });
-        let created = self.emit(&tx, ws, "ticket.comment_created", data, None).await?;
+        let created = self.emit(&tx, ws, EventType::TicketCommentCreated, data).await?;
         if let Some(address) = reply_to {
             let queued = pending_delivery(
                 ws,
@@ -444,7 +445,7 @@ impl Store {
         let comment = self.comment(ws, comment_id).await?;
         let ticket = self.ticket(ws, &TicketKey::Id(comment.ticket_id)).await?;
         let data = serde_json::json!({ "ticket": ticket, "comment": comment });
-        self.emit_event(ws, domain::notification::EventType::TicketCommentUpdated.as_str(), data, None).await
+        self.emit_event(ws, EventType::TicketCommentUpdated, data).await
     }
 }
 

@@ -9,6 +9,7 @@ use domain::list::{
     AssigneeFilter, Cursor, EXACT_TOTAL_LIMIT, Paging, RefLookup, SlaFilter, Sort, TicketListQuery,
     reference_lookup,
 };
+use domain::notification::EventType;
 use domain::thread::Requester;
 use domain::ticket::{
     Change, EventKind, NewTicket, Priority, Source, Status, TicketKey, TicketPatch, TicketState,
@@ -255,7 +256,7 @@ impl Store {
 
         let ticket = self.insert_ticket(&tx, ws, id, input, now).await?;
         let event =
-            self.emit(&tx, ws, "ticket.created", serde_json::json!({ "ticket": ticket }), None).await?;
+            self.emit(&tx, ws, EventType::TicketCreated, serde_json::json!({ "ticket": ticket })).await?;
         tx.commit().await?;
         self.publish(vec![event]);
         Ok((ticket, Created::New))
@@ -637,7 +638,7 @@ impl Store {
             .map(|c| serde_json::json!({ "kind": c.kind.as_str(), "from": c.from, "to": c.to }))
             .collect();
         let data = serde_json::json!({ "ticket": updated, "changes": change_list });
-        let event = self.emit(tx, ws, "ticket.updated", data, None).await?;
+        let event = self.emit(tx, ws, EventType::TicketUpdated, data).await?;
         Ok((updated, Some(event)))
     }
 
