@@ -156,7 +156,7 @@ impl Store {
             _ => None,
         };
         if new.kind == CommentKind::Reply && new.message_id.is_none() {
-            return Err(StoreError::Config("a reply needs its Message-ID (NewComment::reply)".into()));
+            return Err(StoreError::InvalidCall("a reply needs its Message-ID (NewComment::reply)".into()));
         }
         let author = self.author(&tx, &new.author, current.requester.as_ref()).await?;
         let mut events = Vec::new();
@@ -453,7 +453,7 @@ impl Store {
 fn check_author(kind: CommentKind, author: &CommentAuthor) -> Result<(), StoreError> {
     let requester = matches!(author, CommentAuthor::Requester | CommentAuthor::Sender(_));
     if (kind == CommentKind::Customer) != requester {
-        return Err(StoreError::Config(format!("a {kind} comment cannot have the author {author:?}")));
+        return Err(StoreError::InvalidCall(format!("a {kind} comment cannot have the author {author:?}")));
     }
     Ok(())
 }
@@ -475,7 +475,7 @@ pub(crate) fn comment_model(ws: WorkspaceId, c: &Comment) -> ticket_comment::Act
 }
 
 fn comment_from(r: ticket_comment::Model, delivery: Option<CommentDelivery>) -> Result<Comment, StoreError> {
-    let corrupt = |e: String| StoreError::Config(format!("corrupt comment: {e}"));
+    let corrupt = |e: String| StoreError::CorruptRow(format!("comment: {e}"));
     Ok(Comment {
         id: r.id,
         ticket_id: TicketId(r.ticket_id),
