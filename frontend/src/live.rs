@@ -13,6 +13,7 @@
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
+use api_types::EventType;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -138,11 +139,11 @@ fn attach(app: AppState, status: LiveStatus, comments: LiveComments, generation:
             retry(app, status, comments, generation);
         }
     });
-    for kind in ["ticket.created", "ticket.updated"] {
-        let _ = source.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
+    for kind in [EventType::TicketCreated, EventType::TicketUpdated] {
+        let _ = source.add_event_listener_with_callback(kind.as_str(), on_event.as_ref().unchecked_ref());
     }
-    for kind in ["ticket.comment_created", "ticket.comment_updated"] {
-        let _ = source.add_event_listener_with_callback(kind, on_comment.as_ref().unchecked_ref());
+    for kind in [EventType::TicketCommentCreated, EventType::TicketCommentUpdated] {
+        let _ = source.add_event_listener_with_callback(kind.as_str(), on_comment.as_ref().unchecked_ref());
     }
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));

@@ -16,7 +16,8 @@ pub use domain::agent::{Capability, Vertical, VerticalOverrides};
 pub use domain::auth::{Role, Scope};
 pub use domain::conversation::MessageRole;
 pub use domain::cta::CtaKind;
-pub use domain::notification::{ChannelKind, EventType};
+pub use domain::delivery::DeliveryState;
+pub use domain::notification::{ChannelKind, EventType, OutboxEventType};
 pub use domain::ticket::{EventKind, Priority, Source, Status};
 pub use sla::*;
 
@@ -898,15 +899,14 @@ pub struct Delivery {
     pub id: Uuid,
     /// The event's id, also sent as `Ticketd-Event-Id`.
     pub event_id: Uuid,
-    #[cfg_attr(feature = "openapi", schema(example = "ticket.created"))]
-    pub event_type: String,
+    /// The event's type: one the channel subscribes to, or `test` (a channel test).
+    pub event_type: OutboxEventType,
     /// The URL or address it was queued for (a channel pointed elsewhere since keeps
     /// delivering what was queued to where it was queued for).
     #[cfg_attr(feature = "openapi", schema(example = "https://hooks.example.com/ticketd"))]
     pub target: String,
     /// `pending` (waiting or retrying), `delivered`, or `failed` (given up after 24 hours).
-    #[cfg_attr(feature = "openapi", schema(example = "delivered"))]
-    pub status: String,
+    pub status: DeliveryState,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub last_attempt_at: Option<DateTime<Utc>>,

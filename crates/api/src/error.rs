@@ -183,7 +183,10 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::Unavailable(e) => ApiError::Unavailable(e.to_string()),
             StoreError::Config(e) => ApiError::Internal(e),
-            e @ (StoreError::CorruptRow(_) | StoreError::Hashing(_)) => ApiError::Internal(e.to_string()),
+            e @ (StoreError::CorruptRow(_)
+            | StoreError::Hashing(_)
+            | StoreError::Encoding(_)
+            | StoreError::InvalidCall(_)) => ApiError::Internal(e.to_string()),
             StoreError::Db(e) => ApiError::Internal(e.to_string()),
         }
     }

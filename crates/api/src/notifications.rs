@@ -7,8 +7,7 @@ use api_types::{
 };
 use domain::auth::{Requirement, Scope};
 use domain::notification::{
-    ChannelKind, EventType, LeadDetails, TEST_EVENT, parse_channel_address, parse_channel_secret,
-    parse_webhook_url,
+    ChannelKind, EventType, LeadDetails, parse_channel_address, parse_channel_secret, parse_webhook_url,
 };
 use domain::{AgentId, ConversationId, FieldErrors};
 use store::notifications::ChannelPatch;
@@ -55,7 +54,7 @@ fn delivery(d: store::notifications::Delivery) -> Delivery {
         event_id,
         event_type,
         target,
-        status: status.as_str().to_owned(),
+        status,
         attempts,
         next_attempt_at,
         last_attempt_at,
@@ -294,7 +293,7 @@ pub async fn test_notification_channel(
         return Err(ApiError::Conflict("the channel is disabled: enable it to send a test".into()));
     }
     let data = serde_json::json!({ "message": "Test notification from ticketd: this channel works." });
-    let event = state.store.emit_event(auth.workspace_id(), TEST_EVENT, data, Some(id)).await?;
+    let event = state.store.emit_test_event(auth.workspace_id(), id, data).await?;
     Ok(HttpResponse::Accepted().json(EventAccepted { event_id: event.id }))
 }
 
@@ -372,6 +371,6 @@ pub async fn create_lead_event(
         "name": name, "email": email, "phone": phone,
         "conversation_id": conversation_id, "agent_id": agent_id, "summary": summary,
     });
-    let event = state.store.emit_event(ws, EventType::LeadCreated.as_str(), data, None).await?;
+    let event = state.store.emit_event(ws, EventType::LeadCreated, data).await?;
     Ok(HttpResponse::Accepted().json(EventAccepted { event_id: event.id }))
 }

@@ -107,6 +107,102 @@ impl FromStr for EventType {
     }
 }
 
+/// The type of an outbox event: an [`EventType`] channels subscribe to, or a channel's test
+/// send (`POST /notification-channels/{id}/test`), which goes to that channel alone and which
+/// nothing subscribes to. Stored and sent as its name (`ticket.created`, `test`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboxEventType {
+    Event(EventType),
+    Test,
+}
+
+impl OutboxEventType {
+    /// Every outbox event type: the subscribable ones, then the test.
+    pub const ALL: [OutboxEventType; EventType::ALL.len() + 1] = {
+        let mut all = [OutboxEventType::Test; EventType::ALL.len() + 1];
+        let mut i = 0;
+        while i < EventType::ALL.len() {
+            all[i] = OutboxEventType::Event(EventType::ALL[i]);
+            i += 1;
+        }
+        all
+    };
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxEventType::Event(event) => event.as_str(),
+            OutboxEventType::Test => TEST_EVENT,
+        }
+    }
+
+    /// The subscribable event type; `None` for a test.
+    pub fn event(self) -> Option<EventType> {
+        match self {
+            OutboxEventType::Event(event) => Some(event),
+            OutboxEventType::Test => None,
+        }
+    }
+}
+
+impl From<EventType> for OutboxEventType {
+    fn from(event: EventType) -> Self {
+        OutboxEventType::Event(event)
+    }
+}
+
+impl PartialEq<EventType> for OutboxEventType {
+    fn eq(&self, other: &EventType) -> bool {
+        *self == OutboxEventType::Event(*other)
+    }
+}
+
+impl fmt::Display for OutboxEventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for OutboxEventType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|e| e.as_str() == s).ok_or_else(|| {
+            format!(
+                "unknown event type `{s}`: expected one of {}",
+                Self::ALL.map(OutboxEventType::as_str).join(", ")
+            )
+        })
+    }
+}
+
+impl serde::Serialize for OutboxEventType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OutboxEventType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for OutboxEventType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "An event type a channel subscribes to, or `test`: a test sent to one channel.",
+            ))
+            .enum_values(Some(Self::ALL.map(OutboxEventType::as_str)))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for OutboxEventType {}
+
 /// The longest webhook URL, in characters.
 pub const URL_MAX: usize = 2048;
 /// A channel's signing secret: 16–200 characters.
@@ -166,7 +262,8 @@ pub fn parse_channel_address(raw: &str) -> Result<String, String> {
     Ok(email.into_inner())
 }
 
-/// The type of the event `POST /notification-channels/{id}/test` sends.
+/// The name of the event `POST /notification-channels/{id}/test` sends
+/// ([`OutboxEventType::Test`]).
 pub const TEST_EVENT: &str = "test";
 
 /// Checks a webhook URL: absolute http(s), a host, no credentials; unless `allow_private`,
@@ -354,5 +451,27 @@ mod tests {
     fn event_types_parse() {
         assert_eq!("ticket.created".parse::<EventType>().unwrap(), EventType::TicketCreated);
         assert!("ticket.deleted".parse::<EventType>().is_err());
+        assert!("test".parse::<EventType>().is_err(), "nothing subscribes to tests");
+    }
+
+    #[test]
+    fn outbox_event_types_keep_their_names() {
+        for event in EventType::ALL {
+            let outbox = OutboxEventType::from(event);
+            assert_eq!(outbox.as_str(), event.as_str());
+            assert_eq!(outbox.event(), Some(event));
+            assert_eq!(event.as_str().parse::<OutboxEventType>().unwrap(), outbox);
+            assert_eq!(serde_json::to_value(outbox).unwrap(), serde_json::to_value(event).unwrap());
+        }
+        assert_eq!("test".parse::<OutboxEventType>().unwrap(), OutboxEventType::Test);
+        assert_eq!(serde_json::to_value(OutboxEventType::Test).unwrap(), "test");
+        assert_eq!(
+            serde_json::from_value::<OutboxEventType>("ticket.updated".into()).unwrap(),
+            OutboxEventType::Event(EventType::TicketUpdated)
+        );
+        assert!(serde_json::from_value::<OutboxEventType>("ticket.deleted".into()).is_err());
+        assert_eq!(OutboxEventType::Test.event(), None);
+        assert!(OutboxEventType::Event(EventType::TicketCreated) == EventType::TicketCreated);
+        assert!(OutboxEventType::Test != EventType::TicketCreated);
     }
 }

@@ -55,7 +55,7 @@ async fn main() {
         .expect("channel");
     for n in 0..events {
         let ticket = serde_json::json!({"ticket": {"reference": format!("{prefix}-{n}"), "subject": "Bench", "status": "open"}});
-        store.emit_event(ws.id, "ticket.created", ticket, None).await.expect("event");
+        store.emit_event(ws.id, EventType::TicketCreated, ticket).await.expect("event");
     }
 
     let client = reqwest::Client::new();

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use domain::delivery::TargetKind;
-use domain::notification::{RETRY_WINDOW, retry_delay, signature_header};
+use domain::notification::{EventType, OutboxEventType, RETRY_WINDOW, retry_delay, signature_header};
 use rand::Rng;
 use store::Store;
 use store::notifications::{AttemptOutcome, DueDelivery, OutboxEvent};
@@ -149,28 +149,32 @@ pub fn event_summary(event: &OutboxEvent, strong: impl Fn(&str) -> String) -> St
     let data = &event.data;
     let ticket = &data["ticket"];
     let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
-    match event.event_type.as_str() {
-        "ticket.created" => format!(
+    let event_type = match event.event_type {
+        OutboxEventType::Event(event_type) => event_type,
+        OutboxEventType::Test => return "Test notification from ticketd: this channel works.".to_owned(),
+    };
+    match event_type {
+        EventType::TicketCreated => format!(
             "New ticket {} ({} priority, via {}): {}",
             strong(&s(&ticket["reference"])),
             s(&ticket["priority"]),
             s(&ticket["metadata"]["source"]).replace('_', " "),
             s(&ticket["subject"])
         ),
-        "ticket.updated" => format!(
+        EventType::TicketUpdated => format!(
             "Ticket {} updated: {} — now {}",
             strong(&s(&ticket["reference"])),
             s(&ticket["subject"]),
             s(&ticket["status"])
         ),
-        "ticket.sla_breached" => format!(
+        EventType::TicketSlaBreached => format!(
             "SLA breached on *{}*: {} due {} — {}",
             s(&ticket["reference"]),
             s(&data["clock"]).replace('_', " "),
             s(&data["due_at"]),
             s(&ticket["subject"])
         ),
-        "lead.created" => {
+        EventType::LeadCreated => {
             let who = [s(&data["name"]), s(&data["email"]), s(&data["phone"])]
                 .into_iter()
                 .filter(|x| !x.is_empty())
@@ -184,7 +188,7 @@ pub fn event_summary(event: &OutboxEvent, strong: impl Fn(&str) -> String) -> St
                 format!("New lead: {who} — {summary}")
             }
         }
-        "ticket.comment_created" => {
+        EventType::TicketCommentCreated => {
             let what = match data["comment"]["kind"].as_str() {
                 Some("note") => "Internal note",
                 Some("reply") => "Reply",
@@ -192,14 +196,12 @@ pub fn event_summary(event: &OutboxEvent, strong: impl Fn(&str) -> String) -> St
             };
             format!("{what} on {}: {}", strong(&s(&ticket["reference"])), s(&ticket["subject"]))
         }
-        "ticket.comment_updated" => format!(
+        EventType::TicketCommentUpdated => format!(
             "Reply on {} is {}: {}",
             strong(&s(&ticket["reference"])),
             s(&data["comment"]["delivery"]["status"]),
             s(&ticket["subject"])
         ),
-        "test" => "Test notification from ticketd: this channel works.".to_owned(),
-        other => format!("ticketd event {other}"),
     }
 }
 
@@ -276,7 +278,7 @@ mod tests {
     use super::*;
     use domain::WorkspaceId;
 
-    fn event(kind: &str, data: serde_json::Value) -> OutboxEvent {
+    fn event(kind: impl Into<OutboxEventType>, data: serde_json::Value) -> OutboxEvent {
         OutboxEvent {
             id: uuid::Uuid::nil(),
             workspace_id: WorkspaceId(uuid::Uuid::nil()),
@@ -289,12 +291,12 @@ mod tests {
     #[test]
     fn slack_texts_read_well() {
         let created = event(
-            "ticket.created",
+            EventType::TicketCreated,
             serde_json::json!({"ticket": {"reference": "ACME-7", "priority": "high", "subject": "Refund", "metadata": {"source": "open_ticket_tool"}}}),
         );
         assert_eq!(slack_text(&created), "New ticket *ACME-7* (high priority, via open ticket tool): Refund");
         let lead = event(
-            "lead.created",
+            EventType::LeadCreated,
             serde_json::json!({"name": "Jane", "email": "jane@example.com", "summary": "Wants a demo"}),
         );
         assert_eq!(slack_text(&lead), "New lead: Jane, jane@example.com — Wants a demo");
@@ -302,9 +304,12 @@ mod tests {
 
     #[test]
     fn webhook_bodies_have_the_documented_fields() {
-        let body = webhook_body(&event("test", serde_json::json!({"x": 1})));
+        let body = webhook_body(&event(OutboxEventType::Test, serde_json::json!({"x": 1})));
         for field in ["id", "type", "created_at", "workspace_id", "data"] {
             assert!(body.get(field).is_some(), "{field}");
         }
+        assert_eq!(body["type"], "test");
+        let body = webhook_body(&event(EventType::TicketSlaBreached, serde_json::json!({})));
+        assert_eq!(body["type"], "ticket.sla_breached");
     }
 }

@@ -133,7 +133,7 @@ fn set_json(set: &BulkSet) -> serde_json::Value {
 }
 
 fn set_from_json(value: &serde_json::Value) -> Result<BulkSet, StoreError> {
-    let corrupt = |what: &str| StoreError::Config(format!("corrupt job params: {what}"));
+    let corrupt = |what: &str| StoreError::CorruptRow(format!("job params: {what}"));
     let status = match value.get("status").and_then(|v| v.as_str()) {
         Some(s) => Some(s.parse::<Status>().map_err(|_| corrupt("status"))?),
         None => None,
@@ -162,7 +162,7 @@ impl TryFrom<job::Model> for Job {
             status: m
                 .status
                 .parse()
-                .map_err(|e: String| StoreError::Config(format!("corrupt job status: {e}")))?,
+                .map_err(|e: String| StoreError::CorruptRow(format!("job status: {e}")))?,
             processed: m.processed.max(0) as u64,
             total: m.total.max(0) as u64,
             updated: m.updated.max(0) as u64,
@@ -392,7 +392,8 @@ impl Store {
                 let mut walk =
                     self.walk_filter(ws, &query)?.add(ticket::Column::CreatedAt.lte(model.created_at));
                 if let Some(position) = model.position.as_deref() {
-                    let cursor = Cursor::decode(position).map_err(StoreError::Config)?;
+                    let cursor = Cursor::decode(position)
+                        .map_err(|e| StoreError::CorruptRow(format!("job position: {e}")))?;
                     walk = walk.add(self.after(Sort::CreatedDesc, &cursor));
                 }
                 let next: Vec<(Uuid, DateTime<Utc>)> = order(ticket::Entity::find(), Sort::CreatedDesc)

@@ -21,7 +21,7 @@ pub enum StoreError {
     /// (the API answers 503 with `Retry-After`).
     #[error("database unavailable: {0}")]
     Unavailable(DbErr),
-    /// Bad configuration (e.g. an unsupported URL).
+    /// Bad configuration (e.g. an unsupported database URL).
     #[error("{0}")]
     Config(String),
     /// A row holds a value the code does not know (a status, a role, a kind…): the database
@@ -31,6 +31,13 @@ pub enum StoreError {
     /// Hashing a password failed, or its task did not finish.
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// A value could not be written out: a CSV record of an export, a JSON document.
+    #[error("cannot encode {0}")]
+    Encoding(String),
+    /// The caller broke a rule of a store method (e.g. a reply without its Message-ID): a
+    /// bug in the calling code, not bad input.
+    #[error("invalid call: {0}")]
+    InvalidCall(String),
     /// Any other database failure.
     #[error("database error: {0}")]
     Db(DbErr),

@@ -98,7 +98,7 @@ impl ExportWalk {
         if let Some(last) = rows.last() {
             self.after = Some(cursor_after(self.sort, last));
         }
-        out.into_inner().map(Some).map_err(|e| StoreError::Config(format!("cannot write CSV: {e}")))
+        out.into_inner().map(Some).map_err(|e| StoreError::Encoding(format!("CSV: {e}")))
     }
 
     async fn next_rows(&self) -> Result<Vec<Row>, StoreError> {
@@ -170,7 +170,7 @@ fn time(at: Option<DateTime<Utc>>) -> String {
 }
 
 fn csv_error(e: csv::Error) -> StoreError {
-    StoreError::Config(format!("cannot write CSV: {e}"))
+    StoreError::Encoding(format!("CSV: {e}"))
 }
 
 impl Store {

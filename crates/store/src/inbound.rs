@@ -5,6 +5,7 @@
 //! ticket reopens and a closed one gets a follow-up).
 
 use domain::inbound::{IgnoredReason, parse_reply_address, subject_references};
+use domain::notification::EventType;
 use domain::thread::{AuthorType, CommentKind, Requester};
 use domain::ticket::{Change, EventKind, NewTicket, Source, TicketKey};
 use domain::{TicketId, WorkspaceId};
@@ -237,9 +238,9 @@ impl Store {
         .exec_without_returning(&tx)
         .await?;
         let created =
-            self.emit(&tx, ws, "ticket.created", serde_json::json!({ "ticket": ticket }), None).await?;
+            self.emit(&tx, ws, EventType::TicketCreated, serde_json::json!({ "ticket": ticket })).await?;
         let data = serde_json::json!({ "ticket": ticket, "comment": comment });
-        let commented = self.emit(&tx, ws, "ticket.comment_created", data, None).await?;
+        let commented = self.emit(&tx, ws, EventType::TicketCommentCreated, data).await?;
         tx.commit().await?;
         self.publish(vec![created, commented]);
         Ok(Received::Accepted { ticket: Box::new(ticket), comment_id: comment.id, created_ticket: true })

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use domain::WorkspaceId;
 use domain::delivery::{DeliveryState, TargetKind};
-use domain::notification::{ChannelKind, EventType};
+use domain::notification::{ChannelKind, EventType, OutboxEventType};
 use rand::RngCore;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -45,7 +45,7 @@ pub struct Channel {
 pub struct OutboxEvent {
     pub id: Uuid,
     pub workspace_id: WorkspaceId,
-    pub event_type: String,
+    pub event_type: OutboxEventType,
     pub data: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }
@@ -55,7 +55,7 @@ pub struct OutboxEvent {
 pub struct Delivery {
     pub id: Uuid,
     pub event_id: Uuid,
-    pub event_type: String,
+    pub event_type: OutboxEventType,
     pub channel_id: Uuid,
     /// The URL or address it was queued for.
     pub target: String,
@@ -134,7 +134,13 @@ impl TryFrom<notification_channel::Model> for Channel {
                 .ok_or_else(|| StoreError::CorruptRow(format!("channel kind {kind}")))?,
             url,
             address,
-            events: events.split(',').filter(|e| !e.is_empty()).filter_map(|e| e.parse().ok()).collect(),
+            events: events
+                .split(',')
+                .filter(|e| !e.is_empty())
+                .map(|e| {
+                    e.parse().map_err(|e: String| StoreError::CorruptRow(format!("channel events: {e}")))
+                })
+                .collect::<Result<_, _>>()?,
             enabled,
             created_at,
             updated_at,
@@ -142,15 +148,17 @@ impl TryFrom<notification_channel::Model> for Channel {
     }
 }
 
-impl From<outbox_event::Model> for OutboxEvent {
-    fn from(m: outbox_event::Model) -> Self {
-        OutboxEvent {
-            id: m.id,
-            workspace_id: WorkspaceId(m.workspace_id),
-            event_type: m.event_type,
-            data: m.data,
-            created_at: m.created_at,
-        }
+impl TryFrom<outbox_event::Model> for OutboxEvent {
+    type Error = StoreError;
+    fn try_from(m: outbox_event::Model) -> Result<Self, StoreError> {
+        let outbox_event::Model { id, workspace_id, event_type, data, created_at } = m;
+        Ok(OutboxEvent {
+            id,
+            workspace_id: WorkspaceId(workspace_id),
+            event_type: parse_event_type(&event_type)?,
+            data,
+            created_at,
+        })
     }
 }
 
@@ -285,9 +293,11 @@ impl Store {
             .into_iter()
             .collect();
         rows.into_iter()
-            .map(|d| {
+            // A delivery whose event is gone (deleted with its workspace since) went with it.
+            .filter_map(|d| types.get(&d.event_id).map(|event_type| (parse_event_type(event_type), d)))
+            .map(|(event_type, d)| {
                 Ok(Delivery {
-                    event_type: types.get(&d.event_id).cloned().unwrap_or_default(),
+                    event_type: event_type?,
                     id: d.id,
                     event_id: d.event_id,
                     channel_id: d.channel_id.unwrap_or(channel_id),
@@ -305,13 +315,25 @@ impl Store {
             .collect()
     }
 
-    /// Writes an event and its deliveries inside the caller's transaction. With `only`,
-    /// the event goes to that channel alone (a test send) whatever it subscribes to.
+    /// Writes an event and a delivery to each enabled channel subscribed to its type, inside
+    /// the caller's transaction.
     pub(crate) async fn emit<C: ConnectionTrait>(
         &self,
         db: &C,
         ws: WorkspaceId,
-        event_type: &str,
+        event_type: EventType,
+        data: serde_json::Value,
+    ) -> Result<OutboxEvent, StoreError> {
+        self.write_event(db, ws, event_type.into(), data, None).await
+    }
+
+    /// Writes an event and its deliveries inside the caller's transaction. With `only`,
+    /// the event goes to that channel alone (a test send) whatever it subscribes to.
+    async fn write_event<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ws: WorkspaceId,
+        event_type: OutboxEventType,
         data: serde_json::Value,
         only: Option<Uuid>,
     ) -> Result<OutboxEvent, StoreError> {
@@ -319,11 +341,12 @@ impl Store {
         let model = outbox_event::ActiveModel {
             id: Set(Uuid::now_v7()),
             workspace_id: Set(ws.0),
-            event_type: Set(event_type.to_owned()),
+            event_type: Set(event_type.as_str().to_owned()),
             data: Set(data),
             created_at: Set(now),
         };
-        let event: OutboxEvent = outbox_event::Entity::insert(model).exec_with_returning(db).await?.into();
+        let event: OutboxEvent =
+            outbox_event::Entity::insert(model).exec_with_returning(db).await?.try_into()?;
         let channels = notification_channel::Entity::find()
             .filter(notification_channel::Column::WorkspaceId.eq(ws.0))
             .filter(notification_channel::Column::Enabled.eq(true))
@@ -333,7 +356,7 @@ impl Store {
             .into_iter()
             .filter(|c| match only {
                 Some(id) => c.id == id,
-                None => c.events.split(',').any(|e| e == event_type),
+                None => c.events.split(',').any(|e| e == event_type.as_str()),
             })
             .filter_map(|c| {
                 // A channel's kind names its deliveries' kind (webhook, slack, email).
@@ -367,19 +390,39 @@ impl Store {
         }
     }
 
-    /// Records an event on its own (a lead from the chat backend, a channel test).
+    /// Records an event on its own (a lead from the chat backend, a reply's new delivery
+    /// state).
     pub async fn emit_event(
         &self,
         ws: WorkspaceId,
-        event_type: &str,
+        event_type: EventType,
+        data: serde_json::Value,
+    ) -> Result<OutboxEvent, StoreError> {
+        self.commit_event(ws, event_type.into(), data, None).await
+    }
+
+    /// Records a test event for one channel, whatever it subscribes to.
+    pub async fn emit_test_event(
+        &self,
+        ws: WorkspaceId,
+        channel: Uuid,
+        data: serde_json::Value,
+    ) -> Result<OutboxEvent, StoreError> {
+        self.channel(ws, channel).await?;
+        self.commit_event(ws, OutboxEventType::Test, data, Some(channel)).await
+    }
+
+    /// Writes an event (see [`Store::write_event`]) in a transaction of its own and tells
+    /// the live subscribers once it is committed.
+    async fn commit_event(
+        &self,
+        ws: WorkspaceId,
+        event_type: OutboxEventType,
         data: serde_json::Value,
         only: Option<Uuid>,
     ) -> Result<OutboxEvent, StoreError> {
-        if let Some(channel) = only {
-            self.channel(ws, channel).await?;
-        }
         let tx = self.write_tx().await?;
-        let event = self.emit(&tx, ws, event_type, data, only).await?;
+        let event = self.write_event(&tx, ws, event_type, data, only).await?;
         tx.commit().await?;
         self.publish(vec![event.clone()]);
         Ok(event)
@@ -405,15 +448,13 @@ impl Store {
 
     /// Up to `limit` events matching `filter`, oldest first (ids are time-ordered).
     async fn oldest_events(&self, filter: Condition, limit: u64) -> Result<Vec<OutboxEvent>, StoreError> {
-        Ok(outbox_event::Entity::find()
+        let rows = outbox_event::Entity::find()
             .filter(filter)
             .order_by_asc(outbox_event::Column::Id)
             .limit(limit)
             .all(&self.db)
-            .await?
-            .into_iter()
-            .map(OutboxEvent::from)
-            .collect())
+            .await?;
+        Ok(known_events(rows).collect())
     }
 
     /// Claims up to `limit` due deliveries for `lease`: they are not due again until the
@@ -471,13 +512,11 @@ impl Store {
             .exec(&tx)
             .await?;
         let event_ids: Vec<Uuid> = rows.iter().map(|d| d.event_id).collect();
-        let events: std::collections::HashMap<Uuid, outbox_event::Model> = outbox_event::Entity::find()
-            .filter(outbox_event::Column::Id.is_in(event_ids))
-            .all(&tx)
-            .await?
-            .into_iter()
-            .map(|e| (e.id, e))
-            .collect();
+        let events: std::collections::HashMap<Uuid, OutboxEvent> = known_events(
+            outbox_event::Entity::find().filter(outbox_event::Column::Id.is_in(event_ids)).all(&tx).await?,
+        )
+        .map(|e| (e.id, e))
+        .collect();
         tx.commit().await?;
         Ok(rows
             .into_iter()
@@ -493,7 +532,7 @@ impl Store {
                     channel_id: d.channel_id,
                     comment_id: d.comment_id,
                     message_id: d.message_id,
-                    event: event.into(),
+                    event,
                 })
             })
             .collect())
@@ -575,8 +614,9 @@ impl Store {
                 ))));
             };
             let Ok(id) = Uuid::parse_str(note.payload()) else { continue };
-            if let Some(event) = outbox_event::Entity::find_by_id(id).one(&self.db).await? {
-                let _ = self.live.send(event.into());
+            let found = outbox_event::Entity::find_by_id(id).one(&self.db).await?;
+            for event in known_events(found) {
+                let _ = self.live.send(event);
             }
         }
     }
@@ -635,7 +675,23 @@ pub(crate) fn pending_delivery(
 }
 
 pub(crate) fn parse_state(raw: &str) -> Result<DeliveryState, StoreError> {
-    raw.parse().map_err(|e: String| StoreError::Config(format!("corrupt delivery state: {e}")))
+    raw.parse().map_err(|e: String| StoreError::CorruptRow(format!("delivery state: {e}")))
+}
+
+fn parse_event_type(raw: &str) -> Result<OutboxEventType, StoreError> {
+    raw.parse().map_err(|e: String| StoreError::CorruptRow(format!("event type: {e}")))
+}
+
+/// The events of a type this version knows. The others (written by a newer version, or
+/// corrupt) are left out with a warning, so that one of them cannot stop the delivery
+/// worker, the listener or an event stream; their deliveries stay pending.
+fn known_events(rows: impl IntoIterator<Item = outbox_event::Model>) -> impl Iterator<Item = OutboxEvent> {
+    rows.into_iter().filter_map(|row| {
+        let id = row.id;
+        OutboxEvent::try_from(row)
+            .inspect_err(|e| tracing::warn!(event = %id, error = %e, "event left out"))
+            .ok()
+    })
 }
 
 /// How far before a lost connection the listener replays: an event's time is taken in its

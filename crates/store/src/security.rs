@@ -119,7 +119,7 @@ impl Store {
                 CredentialKind::Session { user: UserId(user), session_version, expires_at }
             }
             (None, None, None, Some(token)) => CredentialKind::ApiToken(TokenId(token)),
-            _ => return Err(StoreError::Config("corrupt link token row".into())),
+            _ => return Err(StoreError::CorruptRow("link token: neither a session nor an API token".into())),
         };
         Ok(Credential { workspace_id: WorkspaceId(workspace_id), kind: credential, key: credential_key })
     }

@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::list::{Cursor, Paging, SlaFilter, Sort, TicketListQuery};
+use domain::notification::EventType;
 use domain::sla::{DUE_SOON_MINUTES, SlaClock, SlaFacts, SlaPolicy, SlaPolicyDoc, SlaStates};
 use domain::ticket::{Change, EventKind, Priority, Status};
 use domain::{TicketId, WorkspaceId};
@@ -165,12 +166,12 @@ pub(crate) fn new_ticket_columns(policy: &SlaPolicy, priority: Priority, now: Da
 }
 
 fn parse_status(m: &ticket::Model) -> Result<Status, StoreError> {
-    m.status.parse().map_err(|e: String| StoreError::Config(format!("corrupt status: {e}")))
+    m.status.parse().map_err(|e: String| StoreError::CorruptRow(format!("status: {e}")))
 }
 
 fn parse_priority(m: &ticket::Model) -> Result<Priority, StoreError> {
     Priority::from_rank(m.priority)
-        .ok_or_else(|| StoreError::Config(format!("corrupt priority rank {}", m.priority)))
+        .ok_or_else(|| StoreError::CorruptRow(format!("priority rank {}", m.priority)))
 }
 
 impl Store {
@@ -188,14 +189,15 @@ impl Store {
             return Ok(SlaPolicy::default());
         };
         let doc: SlaPolicyDoc = serde_json::from_value(row.policy)
-            .map_err(|e| StoreError::Config(format!("corrupt SLA policy: {e}")))?;
-        SlaPolicy::parse(doc).map_err(|e| StoreError::Config(format!("corrupt SLA policy: {e}")))
+            .map_err(|e| StoreError::CorruptRow(format!("SLA policy: {e}")))?;
+        SlaPolicy::parse(doc).map_err(|e| StoreError::CorruptRow(format!("SLA policy: {e}")))
     }
 
     /// Replaces the workspace's SLA policy. It applies to tickets created or recomputed
     /// (priority change, reopening) from now on.
     pub async fn put_sla_policy(&self, ws: WorkspaceId, policy: &SlaPolicy) -> Result<SlaPolicy, StoreError> {
-        let doc = serde_json::to_value(&policy.doc).map_err(|e| StoreError::Config(e.to_string()))?;
+        let doc = serde_json::to_value(&policy.doc)
+            .map_err(|e| StoreError::Encoding(format!("the SLA policy: {e}")))?;
         let tx = self.write_tx().await?;
         let model = sla_policy::ActiveModel {
             workspace_id: Set(ws.0),
@@ -328,7 +330,7 @@ impl Store {
                     .await?;
                     let data =
                         serde_json::json!({ "ticket": ticket, "clock": clock.as_str(), "due_at": due });
-                    events.push(self.emit(&tx, ws, "ticket.sla_breached", data, None).await?);
+                    events.push(self.emit(&tx, ws, EventType::TicketSlaBreached, data).await?);
                     announced += 1;
                 }
             }

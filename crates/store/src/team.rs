@@ -166,7 +166,7 @@ impl Store {
         lock.one(tx).await?.ok_or(StoreError::NotFound)?;
         let m =
             membership::Entity::find_by_id((ws.0, user_id.0)).one(tx).await?.ok_or(StoreError::NotFound)?;
-        m.role.parse().map_err(|e: String| StoreError::Config(format!("corrupt role in database: {e}")))
+        m.role.parse().map_err(|e: String| StoreError::CorruptRow(format!("role: {e}")))
     }
 }
 

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use domain::delivery::TargetKind;
+use domain::notification::EventType;
 use domain::thread::{
     AuthorType, CommentCursor, CommentKind, CommentListQuery, CustomerEffect, DeliveryStatus, Requester,
 };
@@ -155,7 +156,7 @@ impl Store {
             _ => None,
         };
         if new.kind == CommentKind::Reply && new.message_id.is_none() {
-            return Err(StoreError::Config("a reply needs its Message-ID (NewComment::reply)".into()));
+            return Err(StoreError::InvalidCall("a reply needs its Message-ID (NewComment::reply)".into()));
         }
         let author = self.author(&tx, &new.author, current.requester.as_ref()).await?;
         let mut events = Vec::new();
@@ -171,7 +172,7 @@ impl Store {
             CustomerEffect::FollowUp => {
                 let follow_up = self.insert_follow_up(&tx, ws, &current, &new, now).await?;
                 events.push(
-                    self.emit(&tx, ws, "ticket.created", serde_json::json!({ "ticket": follow_up }), None)
+                    self.emit(&tx, ws, EventType::TicketCreated, serde_json::json!({ "ticket": follow_up }))
                         .await?,
                 );
                 let active = ticket::ActiveModel { id: Set(follow_up.id.0), ..Default::default() };
@@ -234,10 +235,10 @@ impl Store {
                 .map(|c| serde_json::json!({ "kind": c.kind.as_str(), "from": c.from, "to": c.to }))
                 .collect();
             let data = serde_json::json!({ "ticket": ticket, "changes": change_list });
-            events.push(self.emit(&tx, ws, "ticket.updated", data, None).await?);
+            events.push(self.emit(&tx, ws, EventType::TicketUpdated, data).await?);
         }
         let data = serde_json::json!({ "ticket": ticket, "comment": comment });
-        let created = self.emit(&tx, ws, "ticket.comment_created", data, None).await?;
+        let created = self.emit(&tx, ws, EventType::TicketCommentCreated, data).await?;
         if let Some(address) = reply_to {
             let queued = pending_delivery(
                 ws,
@@ -444,7 +445,7 @@ impl Store {
         let comment = self.comment(ws, comment_id).await?;
         let ticket = self.ticket(ws, &TicketKey::Id(comment.ticket_id)).await?;
         let data = serde_json::json!({ "ticket": ticket, "comment": comment });
-        self.emit_event(ws, domain::notification::EventType::TicketCommentUpdated.as_str(), data, None).await
+        self.emit_event(ws, EventType::TicketCommentUpdated, data).await
     }
 }
 
@@ -452,7 +453,7 @@ impl Store {
 fn check_author(kind: CommentKind, author: &CommentAuthor) -> Result<(), StoreError> {
     let requester = matches!(author, CommentAuthor::Requester | CommentAuthor::Sender(_));
     if (kind == CommentKind::Customer) != requester {
-        return Err(StoreError::Config(format!("a {kind} comment cannot have the author {author:?}")));
+        return Err(StoreError::InvalidCall(format!("a {kind} comment cannot have the author {author:?}")));
     }
     Ok(())
 }
@@ -474,7 +475,7 @@ pub(crate) fn comment_model(ws: WorkspaceId, c: &Comment) -> ticket_comment::Act
 }
 
 fn comment_from(r: ticket_comment::Model, delivery: Option<CommentDelivery>) -> Result<Comment, StoreError> {
-    let corrupt = |e: String| StoreError::Config(format!("corrupt comment: {e}"));
+    let corrupt = |e: String| StoreError::CorruptRow(format!("comment: {e}"));
     Ok(Comment {
         id: r.id,
         ticket_id: TicketId(r.ticket_id),

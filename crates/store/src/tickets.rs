@@ -9,6 +9,7 @@ use domain::list::{
     AssigneeFilter, Cursor, EXACT_TOTAL_LIMIT, Paging, RefLookup, SlaFilter, Sort, TicketListQuery,
     reference_lookup,
 };
+use domain::notification::EventType;
 use domain::thread::Requester;
 use domain::ticket::{
     Change, EventKind, NewTicket, Priority, Source, Status, TicketKey, TicketPatch, TicketState,
@@ -86,6 +87,22 @@ pub enum Dedupe {
 pub struct Idempotency {
     pub key: String,
     pub request_hash: String,
+}
+
+/// A retry of an earlier creation, found by the key that its first try claimed.
+#[derive(Debug, Clone, Copy)]
+enum Retry<'d> {
+    ToolCall { tool_call_id: &'d str, conversation_id: Option<ConversationId> },
+    Key(&'d Idempotency),
+}
+
+/// The new ticket's requester: the chat visitor completed by the requester given (the
+/// `open_ticket` tool's `email`), or the one given alone.
+fn completed_visitor(visitor: Option<Requester>, given: Option<Requester>) -> Option<Requester> {
+    match visitor {
+        Some(visitor) => Some(visitor.or(given)),
+        None => given,
+    }
 }
 
 /// Whether a creation made a new row or replayed an earlier one.
@@ -210,55 +227,67 @@ impl Store {
     pub async fn create_ticket(
         &self,
         ws: WorkspaceId,
-        input: NewTicketInput,
+        mut input: NewTicketInput,
         dedupe: Dedupe,
     ) -> Result<(Ticket, Created), StoreError> {
         let tx = self.write_tx().await?;
         let now = domain::time::now();
         let id = TicketId::new();
-
-        match &dedupe {
-            Dedupe::ToolCall(call)
-                if !self.claim_tool_call(&tx, ws, call, input.conversation_id, id, now).await? =>
-            {
-                tx.rollback().await?;
-                return self.replay_tool_call(ws, call, input.conversation_id).await;
-            }
-            Dedupe::Key(idem) if !self.claim_idempotency_key(&tx, ws, idem, id, now).await? => {
-                tx.rollback().await?;
-                return self.replay(ws, idem).await;
-            }
-            _ => {}
+        if let Some(retry) = self.claim_retry_key(&tx, ws, &dedupe, input.conversation_id, id, now).await? {
+            tx.rollback().await?;
+            return self.replay_retry(ws, retry).await;
         }
-
         if let Some(assignee) = input.assignee {
             ensure_member(&tx, ws, assignee).await?;
         }
-
-        let mut input = input;
-        if let Some(conversation_id) = input.conversation_id {
-            let visitor = self.link_conversation(&tx, ws, conversation_id).await?;
-            if let Dedupe::OpenCtaTicket(rule_id) = &dedupe
-                && let Some(existing) = self.open_cta_ticket(&tx, ws, conversation_id, *rule_id).await?
-            {
-                tx.rollback().await?;
-                return Ok((existing.try_into()?, Created::Replayed));
-            }
-            input.requester = match visitor {
-                Some(visitor) => Some(visitor.or(input.requester)),
-                None => input.requester,
-            };
-            if input.transcript.is_some() {
-                ensure_room(&tx, conversation_id.0).await?;
-            }
+        let visitor = self.link_conversation(&tx, ws, input.conversation_id).await?;
+        if let Some(open) = self.open_cta_ticket(&tx, ws, input.conversation_id, &dedupe).await? {
+            tx.rollback().await?;
+            return Ok((open, Created::Replayed));
         }
-
+        input.requester = completed_visitor(visitor, input.requester);
+        if let (Some(conversation_id), Some(_)) = (input.conversation_id, &input.transcript) {
+            ensure_room(&tx, conversation_id.0).await?;
+        }
         let ticket = self.insert_ticket(&tx, ws, id, input, now).await?;
         let event =
-            self.emit(&tx, ws, "ticket.created", serde_json::json!({ "ticket": ticket }), None).await?;
+            self.emit(&tx, ws, EventType::TicketCreated, serde_json::json!({ "ticket": ticket })).await?;
         tx.commit().await?;
         self.publish(vec![event]);
         Ok((ticket, Created::New))
+    }
+
+    /// Claims the request's retry key for ticket `id`: its tool call id or its
+    /// `Idempotency-Key`. `Some` when an earlier try of the request claimed it first: this
+    /// request is a retry of that one.
+    async fn claim_retry_key<'d, C: ConnectionTrait>(
+        &self,
+        db: &C,
+        ws: WorkspaceId,
+        dedupe: &'d Dedupe,
+        conversation_id: Option<ConversationId>,
+        id: TicketId,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<Retry<'d>>, StoreError> {
+        let (claimed, retry) = match dedupe {
+            Dedupe::ToolCall(call) => (
+                self.claim_tool_call(db, ws, call, conversation_id, id, now).await?,
+                Retry::ToolCall { tool_call_id: call, conversation_id },
+            ),
+            Dedupe::Key(idem) => (self.claim_idempotency_key(db, ws, idem, id, now).await?, Retry::Key(idem)),
+            Dedupe::None | Dedupe::OpenCtaTicket(_) => return Ok(None),
+        };
+        Ok((!claimed).then_some(retry))
+    }
+
+    /// The ticket that the first try of a retried request made.
+    async fn replay_retry(&self, ws: WorkspaceId, retry: Retry<'_>) -> Result<(Ticket, Created), StoreError> {
+        match retry {
+            Retry::ToolCall { tool_call_id, conversation_id } => {
+                self.replay_tool_call(ws, tool_call_id, conversation_id).await
+            }
+            Retry::Key(idem) => self.replay_idempotency_key(ws, idem).await,
+        }
     }
 
     /// Records a tool call as making ticket `id`; `false` when that call already made one
@@ -329,15 +358,18 @@ impl Store {
         Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0))
     }
 
-    /// Marks the conversation as kept by a ticket, under its row lock: an expiry purge
-    /// running now either waits and then skips it, or has already deleted it. Returns its
-    /// visitor, the new ticket's requester.
+    /// Marks the new ticket's conversation, if any, as kept by a ticket, under its row lock:
+    /// an expiry purge running now either waits and then skips it, or has already deleted
+    /// it. Returns its visitor, the new ticket's requester.
     async fn link_conversation<C: ConnectionTrait>(
         &self,
         db: &C,
         ws: WorkspaceId,
-        conversation_id: ConversationId,
+        conversation_id: Option<ConversationId>,
     ) -> Result<Option<Requester>, StoreError> {
+        let Some(conversation_id) = conversation_id else {
+            return Ok(None);
+        };
         let linked = conversation::Entity::update_many()
             .col_expr(conversation::Column::HasTicket, Expr::value(true))
             .filter(conversation::Column::Id.eq(conversation_id.0))
@@ -435,31 +467,43 @@ impl Store {
         model.try_into()
     }
 
-    /// The open or pending ticket that CTA rule `rule_id` opened on this conversation.
+    /// For a CTA click, the open or pending ticket that its rule already opened on this
+    /// conversation (read under the conversation's row lock, which `link_conversation` took).
     async fn open_cta_ticket<C: ConnectionTrait>(
         &self,
         db: &C,
         ws: WorkspaceId,
-        conversation_id: ConversationId,
-        rule_id: Uuid,
-    ) -> Result<Option<ticket::Model>, StoreError> {
+        conversation_id: Option<ConversationId>,
+        dedupe: &Dedupe,
+    ) -> Result<Option<Ticket>, StoreError> {
+        let (Some(conversation_id), Dedupe::OpenCtaTicket(rule_id)) = (conversation_id, dedupe) else {
+            return Ok(None);
+        };
         let rule_matches = match self.backend {
             Backend::Postgres => Expr::cust_with_values("metadata->>'rule_id' = $1", [rule_id.to_string()]),
             Backend::Sqlite => {
                 Expr::cust_with_values("json_extract(metadata, '$.rule_id') = ?", [rule_id.to_string()])
             }
         };
-        Ok(ticket::Entity::find()
+        ticket::Entity::find()
             .filter(ticket::Column::WorkspaceId.eq(ws.0))
             .filter(ticket::Column::ConversationId.eq(conversation_id.0))
             .filter(ticket::Column::Status.is_in([Status::Open.as_str(), Status::Pending.as_str()]))
             .filter(rule_matches)
             .order_by_desc(ticket::Column::Number)
             .one(db)
-            .await?)
+            .await?
+            .map(Ticket::try_from)
+            .transpose()
     }
 
-    async fn replay(&self, ws: WorkspaceId, idem: &Idempotency) -> Result<(Ticket, Created), StoreError> {
+    /// The ticket an earlier request with this `Idempotency-Key` made; refused when that
+    /// request was a different one.
+    async fn replay_idempotency_key(
+        &self,
+        ws: WorkspaceId,
+        idem: &Idempotency,
+    ) -> Result<(Ticket, Created), StoreError> {
         let record = idempotency_key::Entity::find_by_id((ws.0, idem.key.clone()))
             .one(&self.db)
             .await?
@@ -700,7 +744,7 @@ impl Store {
             .map(|c| serde_json::json!({ "kind": c.kind.as_str(), "from": c.from, "to": c.to }))
             .collect();
         let data = serde_json::json!({ "ticket": updated, "changes": change_list });
-        let event = self.emit(tx, ws, "ticket.updated", data, None).await?;
+        let event = self.emit(tx, ws, EventType::TicketUpdated, data).await?;
         Ok((updated, Some(event)))
     }
 

@@ -1,6 +1,7 @@
 //! The ticket thread (SPEC section 8): requester, comments, their effects, on both databases.
 
 use domain::auth::Scope;
+use domain::notification::EventType;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
@@ -131,7 +132,7 @@ db_test! {
             .await
             .unwrap()
             .into_iter()
-            .filter(|e| e.event_type == "ticket.comment_created")
+            .filter(|e| e.event_type == EventType::TicketCommentCreated)
             .collect();
         assert_eq!(created.len(), 4);
         assert_eq!(created[1].data["comment"]["id"], reply.body["id"]);

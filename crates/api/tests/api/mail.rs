@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use domain::notification::EventType;
 use domain::thread::reply_message_id;
 use domain::ticket::TicketKey;
 use serde_json::{Value, json};
@@ -73,7 +74,7 @@ async fn comment_updates(app: &TestApp, comment: Uuid) -> Vec<Value> {
         .unwrap()
         .into_iter()
         .filter(|e| {
-            e.event_type == "ticket.comment_updated" && e.data["comment"]["id"] == comment.to_string()
+            e.event_type == EventType::TicketCommentUpdated && e.data["comment"]["id"] == comment.to_string()
         })
         .map(|e| e.data["comment"]["delivery"].clone())
         .collect()

@@ -10,6 +10,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Europe::Berlin;
 use domain::auth::Scope;
 use domain::list::TicketListQuery;
+use domain::notification::EventType;
 use domain::ticket::{Priority, Status};
 use domain::{TicketId, WorkspaceId};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value as DbValue};
@@ -652,7 +653,7 @@ db_test!(
         let event = tokio::time::timeout(std::time::Duration::from_secs(10), async {
             loop {
                 let e = live.recv().await.expect("live event");
-                if e.event_type == "ticket.sla_breached" {
+                if e.event_type == EventType::TicketSlaBreached {
                     return e;
                 }
             }
@@ -795,7 +796,9 @@ db_test!(
             .await
             .unwrap()
             .into_iter()
-            .filter(|e| e.event_type == "ticket.updated" && e.data["ticket"]["reference"] == t["reference"])
+            .filter(|e| {
+                e.event_type == EventType::TicketUpdated && e.data["ticket"]["reference"] == t["reference"]
+            })
             .collect();
         let last = updated.last().expect("ticket.updated for the reopening");
         assert_eq!(last.data["ticket"]["resolution_due_at"], after["resolution_due_at"]);

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use domain::auth::Scope;
+use domain::notification::EventType;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -171,7 +172,7 @@ db_test! {
         let outbox = app.store.events_after(app.acme.id, uuid::Uuid::nil(), 100).await.unwrap();
         let unassigned = outbox
             .iter()
-            .filter(|e| e.event_type == "ticket.updated" && e.data["ticket"]["id"] == mine["id"])
+            .filter(|e| e.event_type == EventType::TicketUpdated && e.data["ticket"]["id"] == mine["id"])
             .any(|e| e.data["changes"].as_array().unwrap().iter().any(|c| c["kind"] == "assignee_changed" && c["to"].is_null()));
         assert!(unassigned, "no ticket.updated for the unassignment");
         // Others' tickets, and other workspaces, untouched.

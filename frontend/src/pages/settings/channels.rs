@@ -186,7 +186,7 @@ fn ChannelDeliveries(id: Uuid) -> impl IntoView {
                         let code = d.last_status_code.map(|c| format!(" · HTTP {c}")).unwrap_or_default();
                         view! {
                             <li>
-                                {d.event_type} " · " <strong>{d.status}</strong> " · " {d.attempts} " attempt(s)" {code}
+                                {d.event_type.as_str()} " · " <strong>{d.status.as_str()}</strong> " · " {d.attempts} " attempt(s)" {code}
                                 {d.last_attempt_at.map(|at| format!(" · last {}", format_time(at)))}
                                 {d.last_error.map(|e| view! { <br/><span class="error">{e}</span> })}
                             </li>
