@@ -113,6 +113,9 @@ impl Default for StoreOptions {
 const SERVER_KEEPALIVES: (u32, u32, u32) = (60, 10, 3);
 const SERVER_TCP_USER_TIMEOUT_MS: u32 = 90_000;
 
+/// A pooled PostgreSQL connection idle this long is pinged before it is handed out.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(10);
+
 /// The session settings every PostgreSQL connection of the pool gets when it opens (a
 /// statement, not startup `options`, so that connection poolers that refuse unknown startup
 /// parameters still work). `$5` keeps the server's setting when null.
@@ -161,6 +164,9 @@ impl Store {
             if backend == Backend::Sqlite {
                 let busy_timeout = options.sqlite_busy_timeout;
                 let cache_size = format!("-{}", options.sqlite_cache_kib.max(64));
+                // A connection to a local file does not go silent: no ping on acquire (each
+                // one is a round trip to the connection's thread).
+                opts.test_before_acquire(false);
                 opts.map_sqlx_sqlite_opts(move |o| {
                     o.journal_mode(SqliteJournalMode::Wal)
                         .pragma("cache_size", cache_size.clone())
@@ -220,6 +226,10 @@ impl Store {
     ///   so there the close, and the pool slot, wait for the network to answer or TCP to give
     ///   up, as they would without this check.
     fn harden_postgres_pool(opts: &mut ConnectOptions, options: &StoreOptions) {
+        // A connection in steady use is not pinged before each use (sqlx's default: a round
+        // trip per request, a fifth of a one-statement read's cost); one idle for a while —
+        // which a failover, proxy or firewall may have dropped — is.
+        opts.test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
         let (idle, interval, count) = SERVER_KEEPALIVES;
         // Milliseconds; `None` sets the server's own value again.
         let idle_in_transaction =
@@ -260,7 +270,9 @@ impl Store {
 
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        migration::Migrator::up(&self.db, None).await?;
+        // SQLite: on the one writing connection, so that every statement of a migration (run
+        // outside a transaction there) sees the schema the previous one left, in order.
+        migration::Migrator::up(self.writer.as_ref().unwrap_or(&self.db), None).await?;
         Ok(())
     }
 
