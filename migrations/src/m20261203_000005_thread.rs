@@ -1,10 +1,10 @@
-//! The ticket thread (SPEC section 8): the requester and `first_responded_at` on tickets,
-//! the `ticket_comments` table, and channels and deliveries that are no longer webhooks
-//! only: an `email` channel kind (an address instead of a URL and secret), and deliveries
-//! that carry their own target (the URL or address they were queued for), may belong to a
-//! comment instead of a channel (a reply mailed to the requester), and keep a Message-ID
-//! that stays the same on every retry. Existing channels and deliveries are kept; SQLite
-//! cannot change a column's constraints, so there the two tables are rebuilt.
+//! The ticket thread: the requester and `first_responded_at` on tickets, the
+//! `ticket_comments` table, and channels and deliveries that are no longer webhooks only: an
+//! `email` channel kind (an address instead of a URL and secret), and deliveries that carry
+//! their own target (the URL or address they were queued for), may belong to a comment
+//! instead of a channel (a reply mailed to the requester), and keep a Message-ID that stays
+//! the same on every retry. Existing channels and deliveries are kept; SQLite cannot change a
+//! column's constraints, so there the two tables are rebuilt.
 
 use sea_orm_migration::prelude::*;
 

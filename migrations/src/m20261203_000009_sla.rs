@@ -1,5 +1,5 @@
-//! SLA targets (SPEC section 9): a policy per workspace, each ticket's due times, and what
-//! makes the SLA lists and the breach pass index-served at a million tickets.
+//! SLA targets: a policy per workspace, each ticket's due times, and what makes the SLA lists
+//! and the breach pass index-served at a million tickets.
 //!
 //! - `sla_next_due_at`: the earliest due time of a running clock (first response while
 //!   unanswered, resolution), null when no clock runs (resolved, closed, or no due times).

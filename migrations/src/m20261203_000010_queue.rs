@@ -1,6 +1,6 @@
-//! Working the queue (SPEC section 9): saved views of the ticket list, and the jobs that
-//! bulk-edit every ticket of a query in batches (with a lease, so that several instances
-//! share them and a crashed one's job is picked up again).
+//! Working the queue: saved views of the ticket list, and the jobs that bulk-edit every
+//! ticket of a query in batches (with a lease, so that several instances share them and a
+//! crashed one's job is picked up again).
 
 use sea_orm_migration::prelude::*;
 

@@ -1,4 +1,4 @@
-//! `POST /inbound/email`: what the service did with a raw inbound mail (SPEC section 8).
+//! `POST /inbound/email`: what the service did with a raw inbound mail.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -1,4 +1,4 @@
-//! Saved views, bulk edits and their jobs (SPEC section 9).
+//! Saved views, bulk edits and their jobs.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -1,4 +1,4 @@
-//! The ticket thread (SPEC section 8): the requester, comments and the delivery of replies.
+//! The ticket thread: the requester, comments and the delivery of replies.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};

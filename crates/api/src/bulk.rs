@@ -1,5 +1,5 @@
-//! Bulk edits (SPEC section 9): by ids in one transaction, or by query as a job whose
-//! progress `GET /jobs/{id}` reports.
+//! Bulk edits: by ids in one transaction, or by query as a job whose progress
+//! `GET /jobs/{id}` reports.
 
 use actix_web::{HttpResponse, get, post, web};
 use api_types::{BulkUpdateRequest, BulkUpdated, Job, JobAccepted, JobError, Problem};

@@ -1,4 +1,4 @@
-//! The ticket thread: `GET/POST /tickets/{id-or-reference}/comments` (SPEC section 8).
+//! The ticket thread: `GET/POST /tickets/{id-or-reference}/comments`.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use api_types::{Comment, CommentKind, List, ListMeta, NewComment, Problem};

@@ -1,5 +1,7 @@
-//! Live events for the admin app: Server-Sent Events of `ticket.created`,
-//! `ticket.updated`, `ticket.comment_created` and `ticket.comment_updated` in the caller's workspace, with keep-alives and `Last-Event-ID` resume.
+//! Live events for the admin app: Server-Sent Events of the ticket events (`ticket.created`,
+//! `ticket.updated`, `ticket.comment_created`, `ticket.comment_updated` and
+//! `ticket.sla_breached`, as `is_live` picks them) in the caller's workspace, with
+//! keep-alives and `Last-Event-ID` resume.
 
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;

@@ -1,5 +1,5 @@
-//! Saved views of the ticket list (SPEC section 9): personal ones (seen by their owner
-//! alone) and shared ones (seen by the workspace, changed by admins). For signed-in users.
+//! Saved views of the ticket list: personal ones (seen by their owner alone) and shared ones
+//! (seen by the workspace, changed by admins). For signed-in users.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use api_types::{CreateViewRequest, List, Problem, SavedView, UpdateViewRequest};

@@ -1,5 +1,8 @@
 //! Who may do what: operator roles, API token scopes, and the permission check that the
-//! API applies to every endpoint (SPEC section 3, "who").
+//! API applies to every endpoint: each endpoint has a `Requirement` naming the least member
+//! role and the token scope it needs (an admin passes any role check, a token holding
+//! `admin` any scope check); `None` for either shuts that kind of caller out, except that
+//! `Requirement::ANY` admits every token.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,10 +1,9 @@
-//! Inbound e-mail (SPEC section 8): why a received mail was ignored, and the two pure rules
-//! that thread a mail without its Message-ID — the reply address
-//! (`<local>+<REFERENCE>.<token>@<domain>`, made by [`crate::mail`]) and a `[PREFIX-123]`
-//! reference in the subject. The reply address is read whatever its `<local>@<domain>`
-//! (mail may arrive through an alias or another domain): the token is the proof.
-//! The MIME parsing itself is the `mail` crate's (it needs `mail-parser`, which the admin
-//! app has no use for).
+//! Inbound e-mail: why a received mail was ignored, and the two pure rules that thread a mail
+//! without its Message-ID — the reply address (`<local>+<REFERENCE>.<token>@<domain>`, made
+//! by [`crate::mail`]) and a `[PREFIX-123]` reference in the subject. The reply address is
+//! read whatever its `<local>@<domain>` (mail may arrive through an alias or another domain):
+//! the token is the proof. The MIME parsing itself is the `mail` crate's (it needs
+//! `mail-parser`, which the admin app has no use for).
 
 use std::fmt;
 

@@ -1,5 +1,5 @@
-//! Working the queue at scale (SPEC section 9): saved views, bulk edits and their jobs, and
-//! the CSV export's columns and formula guard.
+//! Working the queue at scale: saved views, bulk edits and their jobs, and the CSV export's
+//! columns and formula guard.
 
 use std::borrow::Cow;
 use std::fmt;

@@ -1,5 +1,5 @@
-//! SLA targets (SPEC section 9): the policy document and its validation, business-hours
-//! arithmetic in an IANA time zone, and the state of a ticket's two clocks.
+//! SLA targets: the policy document and its validation, business-hours arithmetic in an
+//! IANA time zone, and the state of a ticket's two clocks.
 //!
 //! The wire document ([`SlaPolicyDoc`]) and the state function compile everywhere (the admin
 //! app uses them); the validated policy and the due-time arithmetic need the time-zone
@@ -226,8 +226,8 @@ impl TargetsDoc {
 }
 
 impl Default for SlaPolicyDoc {
-    /// SPEC defaults: urgent 60/240, high 240/1,440, normal 480/2,880, low 1,440/7,200,
-    /// calendar time.
+    /// The defaults, as first-response/resolution minutes: urgent 60/240, high 240/1,440,
+    /// normal 480/2,880, low 1,440/7,200; calendar time (no business hours).
     fn default() -> Self {
         let t = |first_response_minutes, resolution_minutes| TargetDoc {
             first_response_minutes,
@@ -293,7 +293,9 @@ mod calendar {
         }
     }
 
-    /// A validated SLA policy (the default: the SPEC's targets, calendar time).
+    /// A validated SLA policy. The default is `SlaPolicyDoc::default()`'s: first response /
+    /// resolution within 1 h / 4 h for urgent, 4 h / 1 day for high, 8 h / 2 days for normal
+    /// and 1 day / 5 days for low tickets, in calendar time.
     #[derive(Debug, Clone, PartialEq, Eq, Default)]
     pub struct SlaPolicy {
         pub doc: SlaPolicyDoc,

@@ -1,5 +1,5 @@
-//! The ticket thread (SPEC section 8): the requester, comment kinds and authors, comment
-//! bodies, and the delivery state of a reply as the API shows it.
+//! The ticket thread: the requester, comment kinds and authors, comment bodies, and the
+//! delivery state of a reply as the API shows it.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,8 @@
-//! Tickets: status and priority, the text rules, and the status table of SPEC section 2.
+//! Tickets: status and priority, the text rules, and the status rules (`TicketState::apply`):
+//! any status may be set from any other; assigning an open ticket makes it `pending` and
+//! unassigning a pending one makes it `open`, unless the same change sets `status`; resolving
+//! stamps `resolved_at`, going back to `open` or `pending` clears it, and moving between
+//! `resolved` and `closed` keeps it.
 
 use std::fmt;
 use std::str::FromStr;

@@ -174,8 +174,9 @@ fn header_text<'a>(message: &'a Message<'_>, name: &'static str) -> Option<&'a s
     message.header_raw(name).map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// SPEC section 8: `Auto-Submitted` other than `no`; `Precedence: bulk | list | auto_reply`
-/// (and `junk`, RFC 3834's other "do not answer"); from `MAILER-DAEMON` or `multipart/report`.
+/// Why a mail must not be answered, if it must not: a bounce when from `MAILER-DAEMON` or a
+/// `multipart/report`; auto-submitted when `Auto-Submitted` is other than `no`; bulk when
+/// `Precedence: bulk | list | auto_reply` (and `junk`, RFC 3834's other "do not answer").
 /// Old autoresponders that only say `X-Autoreply`/`X-Autorespond` count as auto-submitted.
 fn ignored(message: &Message<'_>) -> Option<IgnoredReason> {
     let is_report = message.content_type().is_some_and(|ct| {

@@ -1,6 +1,6 @@
-//! Bulk edits (SPEC section 9): many tickets changed at once, each exactly as a single
-//! `PATCH` would change it (the same [`Store::patch_row`]: status rules, activity-log events,
-//! `ticket.updated` outbox rows).
+//! Bulk edits: many tickets changed at once, each exactly as a single `PATCH` would change it
+//! (the same [`Store::patch_row`]: status rules, activity-log events, `ticket.updated` outbox
+//! rows).
 //!
 //! - By ids: up to 500 tickets in one transaction, all or nothing.
 //! - By query: a job row, worked in batches by whichever instance holds its lease. Each

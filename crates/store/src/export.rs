@@ -1,6 +1,6 @@
-//! The CSV export (SPEC section 9): every ticket a list query matches, walked in the list's
-//! order by keyset in batches, each batch written out as CSV before the next is read, so
-//! memory stays the same whatever the number of tickets.
+//! The CSV export: every ticket a list query matches, walked in the list's order by keyset in
+//! batches, each batch written out as CSV before the next is read, so memory stays the same
+//! whatever the number of tickets.
 
 use std::collections::HashMap;
 

@@ -1,8 +1,8 @@
 //! Inbound e-mail: the one code path behind `POST /api/v1/inbound/email` and
-//! `ticketd mail-in` (SPEC section 8). Parses the message (`mail` crate), drops what must
-//! not be answered, threads it onto a ticket of the workspace or opens one, and records the
-//! customer's words as a `customer` comment through [`Store::add_comment`] (so a resolved
-//! ticket reopens and a closed one gets a follow-up).
+//! `ticketd mail-in`. Parses the message (`mail` crate), drops what must not be answered,
+//! threads it onto a ticket of the workspace or opens one, and records the customer's words
+//! as a `customer` comment through [`Store::add_comment`] (so a resolved ticket reopens and a
+//! closed one gets a follow-up).
 
 use domain::inbound::{IgnoredReason, parse_reply_address, subject_references};
 use domain::notification::EventType;
@@ -100,10 +100,10 @@ impl Store {
         }
     }
 
-    /// The ticket a mail answers, by the SPEC's rules in order: a Message-ID of the
-    /// workspace's threads in `In-Reply-To`/`References`; a valid reply address token in the
-    /// envelope recipient, `Delivered-To` (and the like), `To` or `Cc`; `[PREFIX-123]` in the
-    /// subject when the sender is that ticket's requester.
+    /// The ticket a mail answers, by these rules, in order: a Message-ID of the workspace's
+    /// threads in `In-Reply-To`/`References`; a valid reply address token in the envelope
+    /// recipient, `Delivered-To` (and the like), `To` or `Cc`; `[PREFIX-123]` in the subject
+    /// when the sender is that ticket's requester.
     async fn thread_of(
         &self,
         ws: WorkspaceId,

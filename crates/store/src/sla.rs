@@ -175,7 +175,7 @@ fn parse_priority(m: &ticket::Model) -> Result<Priority, StoreError> {
 }
 
 impl Store {
-    /// The workspace's SLA policy (the SPEC's defaults until an admin sets one).
+    /// The workspace's SLA policy (`SlaPolicy::default()` until an admin sets one).
     pub async fn sla_policy(&self, ws: WorkspaceId) -> Result<SlaPolicy, StoreError> {
         self.sla_policy_in(&self.db, ws).await
     }

@@ -1,8 +1,8 @@
-//! The ticket thread (SPEC section 8): comments — internal notes, replies mailed to the
-//! requester, the requester's own messages — with their effects, each comment in one
-//! transaction: the activity log, the `ticket.comment_created` outbox event, the first
-//! reply's `first_responded_at`, a resolved ticket reopened or a closed one followed up by a
-//! new ticket, and a reply's delivery row (its mail is sent by the delivery worker).
+//! The ticket thread: comments — internal notes, replies mailed to the requester, the
+//! requester's own messages — with their effects, each comment in one transaction: the
+//! activity log, the `ticket.comment_created` outbox event, the first reply's
+//! `first_responded_at`, a resolved ticket reopened or a closed one followed up by a new
+//! ticket, and a reply's delivery row (its mail is sent by the delivery worker).
 
 use std::collections::HashMap;
 

@@ -1,5 +1,6 @@
 //! Configuration: flags of every command, each also read from an environment variable
-//! (and `.env`) by clap, checked here (SPEC section 7).
+//! (and `.env`) by clap, checked here. Every variable is optional for the embedded SQLite
+//! default; with PostgreSQL, `TICKETD_JWT_SECRET` is required.
 
 use std::path::PathBuf;
 

@@ -1,9 +1,8 @@
-//! Working the queue in the browser (SPEC section 9, "The app"), on the real `ticketd serve
-//! --demo`: the list sorted by what is due shows the demo's breached ticket first with its
-//! SLA badge; a saved view appears in the sidebar with its count and opens the list it
-//! names; several tickets ticked and closed with the action bar leave the list; "select all
-//! N matching" closes the rest by a job whose progress the bar shows; "Export CSV"
-//! downloads the list's CSV.
+//! Working the queue in the browser, on the real `ticketd serve --demo`: the list sorted by
+//! what is due shows the demo's breached ticket first with its SLA badge; a saved view
+//! appears in the sidebar with its count and opens the list it names; several tickets ticked
+//! and closed with the action bar leave the list; "select all N matching" closes the rest by
+//! a job whose progress the bar shows; "Export CSV" downloads the list's CSV.
 
 use super::*;
 

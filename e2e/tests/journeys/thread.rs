@@ -1,11 +1,10 @@
-//! The ticket thread in the browser (SPEC section 8, "Admin app"): the real `ticketd serve
-//! --demo` sending mail to a real SMTP server process (scripts/smtp-catcher.sh, aiosmtpd).
-//! An operator reads the demo's thread, answers the customer with Ctrl+Enter and sees the
-//! reply in the thread with its delivery state ("Sending…", then "Sent HH:MM" once the SMTP
-//! server took the mail, which the test reads back), adds an internal note (styled as internal),
-//! keeps a typed draft while a customer comment posted through the API appears live, and
-//! sees the API's refusals (a reply without a requester address, a bad address) with the
-//! draft kept.
+//! The ticket thread in the browser: the real `ticketd serve --demo` sending mail to a real
+//! SMTP server process (scripts/smtp-catcher.sh, aiosmtpd). An operator reads the demo's
+//! thread, answers the customer with Ctrl+Enter and sees the reply in the thread with its
+//! delivery state ("Sending…", then "Sent HH:MM" once the SMTP server took the mail, which
+//! the test reads back), adds an internal note (styled as internal), keeps a typed draft
+//! while a customer comment posted through the API appears live, and sees the API's refusals
+//! (a reply without a requester address, a bad address) with the draft kept.
 
 use test_support::SmtpCatcher;
 

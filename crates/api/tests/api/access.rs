@@ -20,7 +20,8 @@ use crate::auth::assert_unauthorized;
 use crate::db_test;
 use crate::helpers::*;
 
-/// Who may call an endpoint (SPEC section 3, the "who" column).
+/// Who may call an endpoint: which signed-in members and which API tokens it admits (a
+/// token holding `admin` passes every scope check).
 #[derive(Debug, Clone, Copy)]
 enum Rule {
     /// Anyone, signed in or not.

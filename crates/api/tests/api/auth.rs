@@ -326,7 +326,7 @@ db_test! {
             assert!(r.body["errors"].as_object().unwrap().values().all(|m| !m[0].as_str().unwrap().is_empty()));
             fields
         };
-        // Fields inside the list are named by their JSON path (SPEC: `errors` keys are paths).
+        // Fields inside the list are named by their JSON path (`errors` keys are paths: `scopes[0]`).
         let r = post(json!({"name": "n", "scopes": ["tickets:delete"]})).await;
         assert!(r.body["errors"]["scopes[0]"][0].as_str().unwrap().contains("tickets:delete"), "{}", r.text);
         assert_eq!(fields(r), ["scopes[0]"]);

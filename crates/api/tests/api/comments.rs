@@ -1,4 +1,4 @@
-//! The ticket thread (SPEC section 8): requester, comments, their effects, on both databases.
+//! The ticket thread: requester, comments, their effects, on both databases.
 
 use domain::auth::Scope;
 use domain::notification::EventType;

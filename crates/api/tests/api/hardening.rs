@@ -1,6 +1,6 @@
-//! Security review fixes (issue 14): link tokens instead of credentials in URLs, event
-//! streams that end with their credential and are capped, bounded password hashing, sign-in
-//! limits that count failures only and hold across instances.
+//! Security review fixes: link tokens instead of credentials in URLs, event streams that end
+//! with their credential and are capped, bounded password hashing, sign-in limits that count
+//! failures only and hold across instances.
 
 #![allow(clippy::unwrap_used)]
 

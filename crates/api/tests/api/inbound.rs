@@ -1,8 +1,8 @@
-//! `POST /api/v1/inbound/email` (SPEC section 8): threading by Message-ID, reply token and
-//! subject reference; new tickets; duplicates; ignored mail; workspace isolation; the
-//! status effects of a customer mail; trimming and charsets end to end; and the negative
-//! inputs the fuzzing pass cannot generate (garbage, oversized, headers only, no From,
-//! wrong content type, wrong caller).
+//! `POST /api/v1/inbound/email`: threading by Message-ID, reply token and subject reference;
+//! new tickets; duplicates; ignored mail; workspace isolation; the status effects of a
+//! customer mail; trimming and charsets end to end; and the negative inputs the fuzzing pass
+//! cannot generate (garbage, oversized, headers only, no From, wrong content type, wrong
+//! caller).
 
 #![allow(clippy::unwrap_used)] // test helpers: a panic is the failure message
 

@@ -71,7 +71,9 @@ fn rank(t: &Value) -> i16 {
     }
 }
 
-/// The order SPEC and docs promise for `sort`, ties broken by id.
+/// The order each `sort` value promises: `-priority` is urgent first, then newest first;
+/// `-updated_at` is most recently changed first; `-created_at` newest first and `created_at`
+/// oldest first. Ties are broken by id, in the same direction.
 fn compare(sort: &str, a: &Value, b: &Value) -> Ordering {
     let key = |t: &Value| -> (i16, DateTime<Utc>, Uuid) {
         match sort {

@@ -13,7 +13,8 @@ use uuid::Uuid;
 use crate::db_test;
 use crate::helpers::*;
 
-/// The fields SPEC section 3 says a ticket carries, no more, no less.
+/// The fields of a ticket object in the API's answers, no more, no less: tests compare its keys
+/// with these.
 pub(crate) const TICKET_FIELDS: [&str; 21] = [
     "id",
     "number",
@@ -737,7 +738,7 @@ db_test! {
 
 db_test! {
     async fn unknown_fields_are_422_naming_the_field(app: TestApp) {
-        // SPEC 3: a well-formed body with an unknown field is a validation failure naming it.
+        // A well-formed body with an unknown field is a validation failure naming it.
         let r = app.post("/api/v1/tickets", &app.admin, json!({"subject": "s", "body": "b", "colour": "red"})).await;
         assert_eq!(r.assert_problem(422), ["colour"], "{}", r.text);
         app.ticket("Strict").await;
@@ -756,7 +757,7 @@ db_test! {
 
 db_test! {
     async fn a_non_string_enum_value_is_422_not_400(app: TestApp) {
-        // SPEC 3: well-formed JSON with a wrong type is 422 naming the field, like any other type error.
+        // Well-formed JSON with a wrong type is 422 naming the field, like any other type error.
         for priority in [json!(3), json!(true), json!({"level": 3}), json!(["high"])] {
             let body = json!({"subject": "s", "body": "b", "priority": priority});
             let r = app.post("/api/v1/tickets", &app.admin, body.clone()).await;

@@ -1,5 +1,5 @@
 //! JSON logs on stderr, `x-request-id` in the response and in the request's log lines; and
-//! credentials never reach the logs (issue 14).
+//! credentials never reach the logs.
 
 use super::*;
 
@@ -85,8 +85,8 @@ async fn json_logs_carry_the_response_request_id() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Credentials never reach the logs (issue 14): the request log, at debug level too, shows
-// paths with credential parameters redacted, and the app's stream uses link tokens.
+// Credentials never reach the logs: the request log, at debug level too, shows paths with
+// credential parameters redacted, and the app's stream uses link tokens.
 // ---------------------------------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

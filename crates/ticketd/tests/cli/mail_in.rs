@@ -1,6 +1,6 @@
-//! `ticketd mail-in` (SPEC section 8) as an MTA runs it: the message on stdin, the answer
-//! in the exit code (sysexits.h) and one line on stderr; the result read back through a
-//! running server on the same database.
+//! `ticketd mail-in` as an MTA runs it: the message on stdin, the answer in the exit code
+//! (sysexits.h) and one line on stderr; the result read back through a running server on the
+//! same database.
 
 use super::*;
 
@@ -187,10 +187,10 @@ async fn postgres_mail_in_takes_mail_from_a_pipe_with_sysexits_codes() {
     mail_in_pipe(Backend::Postgres).await;
 }
 
-/// Issue 12 item 7, the round trip through a real SMTP server: an operator replies on a
-/// resolved-then-answered ticket → the mail reaches the SMTP catcher (aiosmtpd) → the
-/// customer answers that very mail (Gmail style: `Re:`, In-Reply-To, quoted history) →
-/// `mail-in` → a customer comment on the same ticket, which reopens.
+/// The round trip through a real SMTP server: an operator replies on a resolved-then-answered
+/// ticket → the mail reaches the SMTP catcher (aiosmtpd) → the customer answers that very
+/// mail (Gmail style: `Re:`, In-Reply-To, quoted history) → `mail-in` → a customer comment on
+/// the same ticket, which reopens.
 async fn round_trip(backend: Backend) {
     let sandbox = Sandbox::new(backend);
     create_smoke_workspace(&sandbox).success();

@@ -1,6 +1,6 @@
-//! Integration tests of the real `ticketd` binary (SPEC section 7), one module per subject,
-//! on the shared harness of `tests/common` (a sandbox per test, SQLite or a PostgreSQL
-//! database of its own, the binary as a child process).
+//! Integration tests of the real `ticketd` binary, one module per subject, on the shared
+//! harness of `tests/common` (a sandbox per test, SQLite or a PostgreSQL database of its own,
+//! the binary as a child process).
 
 #![allow(clippy::unwrap_used)]
 

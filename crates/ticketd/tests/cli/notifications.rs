@@ -1,6 +1,6 @@
-//! Webhook notifications and live events across processes (issue 5): the outbox survives
-//! SIGKILL, and two instances on one PostgreSQL deliver each event once and share live
-//! events through LISTEN/NOTIFY. Webhooks go to `test_support::Receiver`.
+//! Webhook notifications and live events across processes: the outbox survives SIGKILL, and
+//! two instances on one PostgreSQL deliver each event once and share live events through
+//! LISTEN/NOTIFY. Webhooks go to `test_support::Receiver`.
 
 use std::collections::BTreeMap;
 use std::process::Stdio;

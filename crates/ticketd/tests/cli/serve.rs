@@ -87,10 +87,10 @@ fn names(list: &Value) -> Vec<&str> {
     list["data"].as_array().expect("data array").iter().map(|t| str_of(t, "name")).collect()
 }
 
-/// The chat part of the demo (SPEC section 7, issue 4 item 8), through the API: two agents
-/// that may open tickets (one by its preset, one by its override), the `open_ticket` tool,
-/// the "Talk to a human" button, one ticket per creation path with its transcript, and live
-/// conversations in the Inbox. `chat` is a chat backend token (`CHAT_SCOPES`), if there is one.
+/// The chat part of the demo (`serve --demo`), through the API: two agents that may open
+/// tickets (one by its preset, one by its override), the `open_ticket` tool, the "Talk to a
+/// human" button, one ticket per creation path with its transcript, and live conversations in
+/// the Inbox. `chat` is a chat backend token (`CHAT_SCOPES`), if there is one.
 async fn check_demo_chats(
     client: &reqwest::Client,
     server: &Server,
