@@ -416,7 +416,7 @@ impl Store {
                     if let Some(c) = cursor {
                         select = select.filter(self.after(Sort::Due, c));
                     }
-                    let found = ticket::find_all(&self.db, select.limit(want)).await?;
+                    let found = ticket::find_page(&self.db, select, want).await?;
                     got = found.len() as u64;
                     rows.extend(found.into_iter().map(|m| (m, false)));
                 }
@@ -425,7 +425,7 @@ impl Store {
                     if let Some(c) = cursor.as_ref().filter(|c| c.no_clock) {
                         select = select.filter(self.after(Sort::Due, c));
                     }
-                    let found = ticket::find_all(&self.db, select.limit(want - got)).await?;
+                    let found = ticket::find_page(&self.db, select, want - got).await?;
                     rows.extend(found.into_iter().map(|m| (m, true)));
                 }
             }

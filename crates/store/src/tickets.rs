@@ -994,7 +994,7 @@ impl Store {
             Paging::After { cursor: None, .. } => select,
         };
         select = order(select, query.sort);
-        let mut rows = ticket::find_all(&self.db, select.limit(per_page + 1)).await?;
+        let mut rows = ticket::find_page(&self.db, select, per_page + 1).await?;
         let has_more = rows.len() as u64 > per_page;
         rows.truncate(per_page as usize);
         let tickets = rows.into_iter().map(Ticket::try_from).collect::<Result<Vec<_>, _>>()?;
