@@ -32,7 +32,17 @@ STARTED=${BENCH_STARTED:-$(date -u +%FT%TZ)}
 LOGS=$(mktemp -d)
 trap 'rm -rf "$LOGS"' EXIT
 
-wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]] || [[ "$1" == list_status_page_only && ",$ONLY," == *",list_status,"* ]]; }
+# A scenario's least SQL runs with it: --only get_ticket also runs get_ticket_thread_least.
+scenario_of() {
+    case "$1" in
+        list_status_page_only) echo list_status ;;
+        get_ticket_thread_least) echo get_ticket ;;
+        get_ticket_least) echo get_ticket_plain ;;
+        patch_status_least) echo patch_status ;;
+        *) echo "$1" ;;
+    esac
+}
+wanted() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]] || [[ ",$ONLY," == *",$(scenario_of "$1"),"* ]]; }
 
 for script in "$BENCH_DIR"/pgbench/*.sql; do
     name=$(basename "$script" .sql)

@@ -33,7 +33,7 @@
 # - Pass 3: the DELETE operations (agents, CTA rules, channels) once the rest is done.
 # - Every check runs but `positive_data_acceptance`: a schema-valid body may still name a
 #   row that does not exist (an agent, a conversation, an assignee), which the API rightly
-#   answers 422 naming the field (SPEC section 3); a generator cannot know those ids. (Its
+#   answers 422 naming the field; a generator cannot know those ids. (Its
 #   first runs found real gaps — undeclared bounds and nullability — which are fixed and
 #   covered by crates/api/tests/api/fuzz_regressions.rs.)
 # - Pass 4, last and alone: `DELETE /api-tokens/{id}`, which could revoke the fuzzer's own
