@@ -14,5 +14,5 @@ request = function()
 end
 response = function(status, headers, body)
     pages = pages + 1
-    cursor = string.match(body, '"next_cursor":"([^"]+)"')
+    cursor = common.next_cursor(body)
 end

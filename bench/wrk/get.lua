@@ -7,4 +7,4 @@ init = function() common.headers() end
 request = function() return wrk.format("GET", os.getenv("BENCH_PATH")) end
 -- The client reads each answer as the cursor walk does (cursor.lua), so that both pay the same
 -- client-side cost on the cores they share with the server and compare the server's work.
-response = function(status, headers, body) string.match(body, '"next_cursor":"([^"]+)"') end
+response = function(status, headers, body) common.next_cursor(body) end
