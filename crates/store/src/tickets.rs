@@ -543,7 +543,8 @@ impl Store {
         let row = self.db.query_one_raw(statement).await?.ok_or(StoreError::NotFound)?;
         let model = named_by(ticket::decode(&row)?, key)?;
         // `detail_select`'s own columns follow the ticket's, read by position.
-        let at = |k: usize| <ticket::Column as sea_orm::Iterable>::iter().count() + k;
+        let ticket_columns = <ticket::Column as sea_orm::Iterable>::iter().count();
+        let at = |k: usize| ticket_columns + k;
         let conversation = match row.try_get_by_index::<Option<Uuid>>(at(0))? {
             Some(id) => Some(Conversation {
                 id: ConversationId(id),
@@ -584,29 +585,6 @@ impl Store {
             .into_iter()
             .map(|(id, role, content, created_at)| Message { id, role, content, created_at })
             .collect())
-    }
-
-    /// A conversation with every message, oldest first.
-    pub async fn conversation_thread(
-        &self,
-        ws: WorkspaceId,
-        id: ConversationId,
-    ) -> Result<Option<Conversation>, StoreError> {
-        let Some(conv) = conversation::Entity::find_by_id(id.0)
-            .filter(conversation::Column::WorkspaceId.eq(ws.0))
-            .one(&self.db)
-            .await?
-        else {
-            return Ok(None);
-        };
-        let messages = self.messages(conv.id).await?;
-        Ok(Some(Conversation {
-            id: ConversationId(conv.id),
-            agent_id: AgentId(conv.agent_id),
-            started_at: conv.started_at,
-            last_activity_at: conv.last_activity_at,
-            messages,
-        }))
     }
 
     /// Applies an operator's change with the status rules, logging one event per changed
